@@ -1,0 +1,57 @@
+// createApp(deps): the Express app with security middleware, body limits, the route table, 404 and the error
+// handler. It never listens: main.ts does, and tests use it on port 0.
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Deps } from './deps.js';
+import { AppError, errorMiddleware, notFoundMiddleware } from './errors.js';
+import { buildRouter } from './routes.js';
+
+const JSON_LIMIT = '16kb';
+
+/** Bodies are JSON only: anything else with content is refused with 415 before it is read. */
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const length = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (hasBody && !req.is('application/json')) {
+    return next(new AppError('UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json'));
+  }
+  next();
+};
+
+const noStore: RequestHandler = (_req, res, next) => {
+  // Responses here may carry tokens; no cache may keep them (RFC 6749 §5.1).
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Pragma', 'no-cache');
+  next();
+};
+
+export function createApp(deps: Deps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('trust proxy', deps.config.trustedProxies);
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+      serializers: { req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }) },
+    }),
+  );
+  app.use(helmet());
+  app.use(noStore);
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: JSON_LIMIT, strict: true, type: 'application/json' }));
+  app.use(buildRouter(deps));
+  app.use(notFoundMiddleware);
+  app.use(errorMiddleware(deps.logger));
+  return app;
+}

@@ -1,0 +1,107 @@
+// HTTP adapters for Memos' AuthService: sign-in, refresh, sign-out, current user.
+import { rfc3339 } from '../http/timestamps.js';
+import type { Request, RequestHandler, Response } from 'express';
+import { z } from 'zod';
+import type { Deps } from '../deps.js';
+import { invalidArgument, unauthenticated } from '../errors.js';
+import { clearSessionCookies, readCookie, REFRESH_COOKIE, setRefreshCookie, setSsoCookie, SSO_COOKIE } from '../http/cookies.js';
+import { parseInput } from '../http/validate.js';
+import { signInWithSsoCredentials } from '../sso/sso-credentials.js';
+import { clientInfoFrom } from '../users/client-info.js';
+import type { User } from '../users/user.js';
+import { toUserJson } from '../users/user-json.js';
+import { signInWithPassword } from './password-sign-in.js';
+import { findPrincipal, requirePrincipal } from './principal.js';
+import {
+  findSessionIdOfRefreshToken,
+  findSessionIdOfSsoToken,
+  revokeSessions,
+  rotateRefreshToken,
+  startSession,
+} from './sessions.js';
+
+const signInSchema = z.object({
+  passwordCredentials: z
+    .object({ username: z.string().min(1).max(256), password: z.string().max(1024) })
+    .optional(),
+  ssoCredentials: z
+    .object({
+      idpName: z.string().max(300).optional(),
+      idpId: z.union([z.string().max(64), z.number().int()]).optional(),
+      code: z.string().min(1).max(4096),
+      redirectUri: z.string().min(1).max(2048),
+      codeVerifier: z.string().max(256).optional(),
+    })
+    .optional(),
+});
+
+/** Starts a session for `user` on this device and answers Memos' SignIn response with both cookies. */
+export async function completeSignIn(deps: Deps, req: Request, res: Response, user: User) {
+  const session = await startSession(deps, user, clientInfoFrom(req.get('user-agent'), req.ip));
+  setRefreshCookie(res, req, deps.config, session.refreshToken, session.refreshTokenExpiresAt);
+  setSsoCookie(res, req, deps.config, session.ssoToken, session.sessionExpiresAt);
+  deps.logger.info({ event: 'signin', userId: user.id, sessionId: session.sessionId }, 'signed in');
+  return session;
+}
+
+export function signIn(deps: Deps): RequestHandler {
+  return async (req, res) => {
+    const body = parseInput(signInSchema, req.body);
+    let user: User;
+    if (body.passwordCredentials) {
+      user = await signInWithPassword(deps, body.passwordCredentials.username, body.passwordCredentials.password);
+    } else if (body.ssoCredentials) {
+      user = await signInWithSsoCredentials(deps, body.ssoCredentials);
+    } else {
+      throw invalidArgument('invalid credentials');
+    }
+    const session = await completeSignIn(deps, req, res, user);
+    res.json({
+      user: toUserJson(user, user),
+      accessToken: session.accessToken,
+      accessTokenExpiresAt: rfc3339(session.accessTokenExpiresAt),
+    });
+  };
+}
+
+export function refresh(deps: Deps): RequestHandler {
+  return async (req, res) => {
+    const token = readCookie(req, REFRESH_COOKIE);
+    if (!token) throw unauthenticated('refresh token not found');
+    const rotated = await rotateRefreshToken(deps, token);
+    setRefreshCookie(res, req, deps.config, rotated.refreshToken, rotated.refreshTokenExpiresAt);
+    res.json({ accessToken: rotated.accessToken, expiresAt: rfc3339(rotated.accessTokenExpiresAt) });
+  };
+}
+
+/**
+ * Ends the session named by the refresh cookie (alone enough, as in Memos' docs) or the sso_session cookie,
+ * and always clears both cookies. With only a bearer there is no session to name: the cookies are cleared.
+ */
+export function signOut(deps: Deps): RequestHandler {
+  return async (req, res) => {
+    const refreshToken = readCookie(req, REFRESH_COOKIE);
+    const ssoToken = readCookie(req, SSO_COOKIE);
+    const ids = new Set<string>();
+    if (refreshToken) {
+      const id = await findSessionIdOfRefreshToken(deps, refreshToken);
+      if (id) ids.add(id);
+    }
+    if (ssoToken) {
+      const id = await findSessionIdOfSsoToken(deps, ssoToken);
+      if (id) ids.add(id);
+    }
+    clearSessionCookies(res, req, deps.config);
+    if (ids.size === 0 && !findPrincipal(res)) throw unauthenticated('user not authenticated');
+    await revokeSessions(deps, [...ids]);
+    deps.logger.info({ event: 'signout', sessionIds: [...ids] }, 'signed out');
+    res.json({});
+  };
+}
+
+export function currentUser(): RequestHandler {
+  return async (_req, res) => {
+    const { user } = requirePrincipal(res);
+    res.json({ user: toUserJson(user, user) });
+  };
+}

@@ -1,0 +1,145 @@
+// Configuration: the environment read once, validated with zod (every problem reported together), then frozen.
+// Nothing else in src/ reads process.env; main.ts hands the raw environment to loadConfig.
+import { z } from 'zod';
+
+const MODES = ['prod', 'dev', 'demo'] as const;
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const schema = z.object({
+  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  GATEWAY_HOST: z.string().min(1).default('0.0.0.0'),
+  GATEWAY_INSTANCE_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:8081'),
+  GATEWAY_DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:|mysql:\/\/)/, 'must start with sqlite: or mysql://')
+    .default('sqlite:./data/gateway.db'),
+  GATEWAY_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  GATEWAY_MODE: z.enum(MODES).default('prod'),
+  GATEWAY_TRUSTED_PROXIES: z.string().min(1).default('loopback'),
+  GATEWAY_ALLOWED_REDIRECT_HOSTS: z.string().optional(),
+  GATEWAY_COOKIE_DOMAIN: z
+    .string()
+    .regex(/^\.?[a-z0-9.-]+$/i, 'must be a bare domain such as .example.com')
+    .optional(),
+  GATEWAY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  GATEWAY_BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
+  GATEWAY_SESSION_MAX_AGE_DAYS: positiveInt(90),
+  GATEWAY_DB_POOL_SIZE: positiveInt(10),
+  GATEWAY_IDP_FILE: z.string().min(1).optional(),
+  GATEWAY_ACCESS_RULES_FILE: z.string().min(1).optional(),
+  GATEWAY_SECURE_COOKIES: bool.optional(),
+});
+
+export type Mode = (typeof MODES)[number];
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Public base URL as users see it (no trailing slash). */
+  readonly instanceUrl: string;
+  readonly instanceOrigin: string;
+  readonly instanceHost: string;
+  readonly database: { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'mysql'; readonly url: string; readonly poolSize: number };
+  readonly redisUrl: string | null;
+  readonly mode: Mode;
+  /** Express `trust proxy` value: a list of addresses, subnets or the names loopback/linklocal/uniquelocal. */
+  readonly trustedProxies: readonly string[];
+  /** Exact hosts, or `.example.com` for the domain and its subdomains. */
+  readonly allowedRedirectHosts: readonly string[];
+  readonly cookieDomain: string | null;
+  readonly logLevel: string;
+  readonly bcryptCost: number;
+  readonly sessionMaxAgeMs: number;
+  readonly idpFile: string | null;
+  readonly accessRulesFile: string | null;
+  /** Force `Secure` on cookies even when neither the instance URL nor the request is https. */
+  readonly forceSecureCookies: boolean;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Validates a raw environment; returns every problem at once instead of stopping at the first. */
+export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
+  const raw = Object.fromEntries(
+    Object.keys(schema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`),
+    };
+  }
+  const e = parsed.data;
+  const errors: string[] = [];
+  const instance = new URL(e.GATEWAY_INSTANCE_URL);
+  const instanceUrl = instance.origin + instance.pathname.replace(/\/+$/, '');
+  const database = e.GATEWAY_DATABASE_URL.startsWith('sqlite:')
+    ? ({ kind: 'sqlite', file: e.GATEWAY_DATABASE_URL.slice('sqlite:'.length) } as const)
+    : ({ kind: 'mysql', url: e.GATEWAY_DATABASE_URL, poolSize: e.GATEWAY_DB_POOL_SIZE } as const);
+  if (database.kind === 'sqlite' && database.file.length === 0) {
+    errors.push('GATEWAY_DATABASE_URL: sqlite: needs a file path, e.g. sqlite:./data/gateway.db');
+  }
+  if (database.kind === 'mysql') {
+    try {
+      new URL(database.url);
+    } catch {
+      errors.push('GATEWAY_DATABASE_URL: not a valid mysql:// URL');
+    }
+  }
+  if (e.GATEWAY_MODE === 'demo') {
+    // Demo mode signs with a public constant; it must never be reachable as a real deployment.
+    if (instance.protocol === 'https:') errors.push('GATEWAY_MODE: demo refuses an https GATEWAY_INSTANCE_URL');
+    if (database.kind === 'mysql') errors.push('GATEWAY_MODE: demo refuses a MySQL GATEWAY_DATABASE_URL');
+  }
+  const allowedRedirectHosts = (e.GATEWAY_ALLOWED_REDIRECT_HOSTS ?? instance.host)
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h.length > 0);
+  for (const h of allowedRedirectHosts) {
+    if (!/^\.?[a-z0-9.-]+(:\d+)?$/.test(h) || h === '.') {
+      errors.push(`GATEWAY_ALLOWED_REDIRECT_HOSTS: "${h}" is not a host or .domain`);
+    }
+  }
+  const trustedProxies = e.GATEWAY_TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean);
+  if (errors.length > 0) return { ok: false, errors };
+  const config: Config = {
+    port: e.GATEWAY_PORT,
+    host: e.GATEWAY_HOST,
+    instanceUrl,
+    instanceOrigin: instance.origin,
+    instanceHost: instance.host.toLowerCase(),
+    database,
+    redisUrl: e.GATEWAY_REDIS_URL ?? null,
+    mode: e.GATEWAY_MODE,
+    trustedProxies,
+    allowedRedirectHosts,
+    cookieDomain: e.GATEWAY_COOKIE_DOMAIN ?? null,
+    logLevel: e.GATEWAY_LOG_LEVEL,
+    bcryptCost: e.GATEWAY_BCRYPT_COST,
+    sessionMaxAgeMs: e.GATEWAY_SESSION_MAX_AGE_DAYS * DAY_MS,
+    idpFile: e.GATEWAY_IDP_FILE ?? null,
+    accessRulesFile: e.GATEWAY_ACCESS_RULES_FILE ?? null,
+    forceSecureCookies: e.GATEWAY_SECURE_COOKIES ?? false,
+  };
+  return { ok: true, config: deepFreeze(config) };
+}
+
+/** Throws with every problem listed; for tests and tools that build a Config from a partial environment. */
+export function requireConfig(env: Record<string, string | undefined>): Config {
+  const result = loadConfig(env);
+  if (!result.ok) throw new Error(`invalid configuration:\n  ${result.errors.join('\n  ')}`);
+  return result.config;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,81 @@
+// Everything a request handler may use, built once at start (main.ts) or per test, and closed at shutdown.
+import { EventEmitter } from 'node:events';
+import type { Config } from './config.js';
+import { systemClock, type Clock } from './clock.js';
+import { createLogger, type Logger } from './logger.js';
+import { loadKeyRing, type KeyRing } from './auth/keys.js';
+import { PasswordHasher } from './auth/passwords.js';
+import type { PatAuthenticator } from './auth/authenticate.js';
+import { openStore, type Store } from './store/store.js';
+import type { EphemeralStore } from './state/ephemeral-store.js';
+import { MemoryEphemeralStore } from './state/memory-store.js';
+import { RedisEphemeralStore } from './state/redis-store.js';
+
+/** Events other parts listen to, e.g. caches that must forget a revoked session at once. */
+export interface GatewayEvents {
+  'sessions-revoked': [sessionIds: string[]];
+  'user-changed': [userId: number];
+}
+
+export interface Deps {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  store: Store;
+  ephemeral: EphemeralStore;
+  keys: KeyRing;
+  passwords: PasswordHasher;
+  events: EventEmitter<GatewayEvents>;
+  lifecycle: { draining: boolean };
+  /** Personal-access-token checks, when that module is wired in. */
+  pats: PatAuthenticator | null;
+}
+
+export interface DepsOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  /** Redis key prefix; tests sharing one Redis give each gateway its own. */
+  redisKeyPrefix?: string;
+}
+
+export async function openDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const store = await openStore(
+    config.database.kind === 'sqlite'
+      ? { kind: 'sqlite', file: config.database.file }
+      : { kind: 'mysql', url: config.database.url, poolSize: config.database.poolSize },
+  );
+  let ephemeral: EphemeralStore;
+  if (config.redisUrl) {
+    const redis = new RedisEphemeralStore({ url: config.redisUrl, keyPrefix: overrides.redisKeyPrefix ?? 'gw:' });
+    try {
+      await redis.waitUntilReady();
+    } catch (err) {
+      // Start anyway: readiness reports it, and the client keeps reconnecting on its own.
+      logger.warn({ err }, 'Redis is not reachable yet; SSO and rate limits answer 503 until it is');
+    }
+    ephemeral = redis;
+  } else {
+    ephemeral = new MemoryEphemeralStore(clock);
+  }
+  const keys = await loadKeyRing(store.settings, { demo: config.mode === 'demo', now: clock.now() });
+  const passwords = new PasswordHasher(config.bcryptCost);
+  await passwords.warmUp();
+  return {
+    config,
+    clock,
+    logger,
+    store,
+    ephemeral,
+    keys,
+    passwords,
+    events: new EventEmitter<GatewayEvents>(),
+    lifecycle: { draining: false },
+    pats: null,
+  };
+}
+
+export async function closeDeps(deps: Deps): Promise<void> {
+  await Promise.allSettled([deps.store.close(), deps.ephemeral.close()]);
+}

@@ -1,0 +1,75 @@
+// The process entry: reads the environment (the only place besides config.ts), validates it, opens storage,
+// listens, and drains gracefully on SIGTERM/SIGINT. `--check-config` validates and exits.
+import type { Server } from 'node:http';
+import { createApp } from './app.js';
+import { loadConfig, type Config } from './config.js';
+import { closeDeps, openDeps, type Deps } from './deps.js';
+import { createLogger } from './logger.js';
+
+const DRAIN_TIMEOUT_MS = 10_000;
+
+function describeStorage(config: Config): string {
+  const db = config.database.kind === 'sqlite' ? `embedded SQLite ${config.database.file}` : 'MySQL';
+  const eph = config.redisUrl ? 'Redis' : 'in-process ephemeral state (one machine only)';
+  return `${db}, ${eph}`;
+}
+
+async function main(): Promise<void> {
+  const result = loadConfig(process.env);
+  if (!result.ok) {
+    process.stderr.write(`sso-gateway: invalid configuration:\n${result.errors.map((e) => `  - ${e}`).join('\n')}\n`);
+    process.exit(1);
+  }
+  const config = result.config;
+  if (process.argv.includes('--check-config')) {
+    process.stdout.write(`sso-gateway: configuration is valid (${describeStorage(config)})\n`);
+    return;
+  }
+  const logger = createLogger(config.logLevel);
+  let deps: Deps;
+  try {
+    deps = await openDeps(config, { logger });
+  } catch (err) {
+    logger.fatal({ err }, 'could not open storage');
+    process.exit(1);
+  }
+  if (config.mode === 'demo') logger.warn('demo mode: tokens are signed with the public secret "usememos"; never expose this instance');
+  const server = createApp(deps).listen(config.port, config.host, () => {
+    logger.info(`sso-gateway listening on ${config.instanceUrl} (port ${config.port}; ${describeStorage(config)})`);
+  });
+  server.keepAliveTimeout = 65_000;
+  server.on('error', (err) => {
+    logger.fatal({ err }, 'server error');
+    process.exit(1);
+  });
+  installShutdown(server, deps);
+}
+
+function installShutdown(server: Server, deps: Deps): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    deps.lifecycle.draining = true;
+    deps.logger.info({ signal }, 'draining: readiness is now false, finishing in-flight requests');
+    const force = setTimeout(() => {
+      deps.logger.warn('drain timed out; closing remaining connections');
+      server.closeAllConnections();
+    }, DRAIN_TIMEOUT_MS);
+    force.unref();
+    server.close(() => {
+      void closeDeps(deps).finally(() => {
+        deps.logger.info('stopped');
+        process.exit(0);
+      });
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  createLogger('error').fatal({ err }, 'start-up failed');
+  process.exit(1);
+});

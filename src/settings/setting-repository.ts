@@ -1,0 +1,7 @@
+// Instance-wide settings stored as JSON text under a name (Memos' `system_setting` table).
+export interface SettingRepository {
+  find(name: string): Promise<string | null>;
+  /** Inserts unless a row with that name exists; true when this call inserted it (race-safe). */
+  insertIfAbsent(name: string, value: string): Promise<boolean>;
+  upsert(name: string, value: string): Promise<void>;
+}

@@ -1,0 +1,24 @@
+// Versioned migrations, in order. Names sort lexically; a new migration gets the next number and never edits
+// an old one.
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { initialMigration } from './0001-initial.js';
+
+export type DatabaseKind = 'sqlite' | 'mysql';
+
+export interface GatewayMigration extends Migration {
+  name: string;
+}
+
+export function listMigrations(kind: DatabaseKind): GatewayMigration[] {
+  return [initialMigration(kind)];
+}
+
+export function migrationProvider(kind: DatabaseKind): MigrationProvider {
+  return {
+    async getMigrations() {
+      return Object.fromEntries(listMigrations(kind).map((m) => [m.name, { up: m.up } satisfies Migration]));
+    },
+  };
+}
+
+export type AnyKysely = Kysely<any>;

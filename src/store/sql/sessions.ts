@@ -1,0 +1,110 @@
+// SessionRepository over Kysely: one row per signed-in device.
+import type { Kysely, Selectable } from 'kysely';
+import type { NewSession, Session, SessionRepository } from '../../users/session.js';
+import type { Database, UserSessionTable } from '../schema.js';
+import { affected } from './errors.js';
+
+const COLUMNS = [
+  'id', 'user_id', 'user_agent', 'ip_address', 'device_type', 'os', 'browser',
+  'created_ts', 'last_active_ts', 'expires_ts', 'revoked_ts',
+] as const;
+
+function toSession(row: Pick<Selectable<UserSessionTable>, (typeof COLUMNS)[number]>): Session {
+  return {
+    id: row.id,
+    userId: Number(row.user_id),
+    clientInfo: {
+      userAgent: row.user_agent,
+      ipAddress: row.ip_address,
+      deviceType: row.device_type,
+      os: row.os,
+      browser: row.browser,
+    },
+    createdAt: new Date(Number(row.created_ts)),
+    lastActiveAt: new Date(Number(row.last_active_ts)),
+    expiresAt: new Date(Number(row.expires_ts)),
+    revokedAt: row.revoked_ts === null ? null : new Date(Number(row.revoked_ts)),
+  };
+}
+
+export class SqlSessionRepository implements SessionRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(s: NewSession): Promise<void> {
+    const c = s.clientInfo;
+    await this.db
+      .insertInto('user_session')
+      .values({
+        id: s.id,
+        user_id: s.userId,
+        sso_token_hash: s.ssoTokenHash,
+        user_agent: c.userAgent.slice(0, 512),
+        ip_address: c.ipAddress.slice(0, 64),
+        device_type: c.deviceType.slice(0, 32),
+        os: c.os.slice(0, 64),
+        browser: c.browser.slice(0, 64),
+        created_ts: s.createdAt.getTime(),
+        last_active_ts: s.createdAt.getTime(),
+        expires_ts: s.expiresAt.getTime(),
+        revoked_ts: null,
+      })
+      .execute();
+  }
+
+  async findById(id: string): Promise<Session | null> {
+    const row = await this.db.selectFrom('user_session').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+    return row ? toSession(row) : null;
+  }
+
+  async findActiveBySsoTokenHash(hash: string, now: Date): Promise<Session | null> {
+    const row = await this.db
+      .selectFrom('user_session')
+      .select(COLUMNS)
+      .where('sso_token_hash', '=', hash)
+      .where('revoked_ts', 'is', null)
+      .where('expires_ts', '>', now.getTime())
+      .executeTakeFirst();
+    return row ? toSession(row) : null;
+  }
+
+  async listActiveByUser(userId: number, now: Date): Promise<Session[]> {
+    const rows = await this.db
+      .selectFrom('user_session')
+      .select(COLUMNS)
+      .where('user_id', '=', userId)
+      .where('revoked_ts', 'is', null)
+      .where('expires_ts', '>', now.getTime())
+      .orderBy('created_ts')
+      .orderBy('id')
+      .execute();
+    return rows.map(toSession);
+  }
+
+  async touch(id: string, at: Date): Promise<void> {
+    await this.db.updateTable('user_session').set({ last_active_ts: at.getTime() }).where('id', '=', id).execute();
+  }
+
+  async revoke(id: string, at: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('user_session')
+      .set({ revoked_ts: at.getTime() })
+      .where('id', '=', id)
+      .where('revoked_ts', 'is', null)
+      .executeTakeFirst();
+    return affected(result) === 1;
+  }
+
+  async revokeAllForUser(userId: number, at: Date, exceptId?: string): Promise<string[]> {
+    let select = this.db.selectFrom('user_session').select('id').where('user_id', '=', userId).where('revoked_ts', 'is', null);
+    if (exceptId !== undefined) select = select.where('id', '!=', exceptId);
+    const ids = (await select.execute()).map((r) => r.id);
+    if (ids.length === 0) return [];
+    await this.db
+      .updateTable('user_session')
+      .set({ revoked_ts: at.getTime() })
+      .where('id', 'in', ids)
+      .where('revoked_ts', 'is', null)
+      .execute();
+    return ids;
+  }
+}

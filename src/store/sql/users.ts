@@ -1,0 +1,102 @@
+// UserRepository over Kysely (MySQL or SQLite).
+import type { Kysely, Selectable, Updateable } from 'kysely';
+import { alreadyExists } from '../../errors.js';
+import type { NewUser, Role, User, UserPatch, UserRepository, UserState } from '../../users/user.js';
+import type { Database, UserTable } from '../schema.js';
+import { affected, isUniqueViolation } from './errors.js';
+
+function toUser(row: Selectable<UserTable>): User {
+  return {
+    id: Number(row.id),
+    username: row.username,
+    role: row.role as Role,
+    state: row.row_status as UserState,
+    email: row.email,
+    displayName: row.nickname,
+    avatarUrl: row.avatar_url,
+    description: row.description,
+    passwordHash: row.password_hash,
+    createdAt: new Date(Number(row.created_ts)),
+    updatedAt: new Date(Number(row.updated_ts)),
+  };
+}
+
+export class SqlUserRepository implements UserRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async findById(id: number): Promise<User | null> {
+    const row = await this.db.selectFrom('user').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toUser(row) : null;
+  }
+
+  async findByUsername(username: string): Promise<User | null> {
+    const row = await this.db.selectFrom('user').selectAll().where('username', '=', username).executeTakeFirst();
+    return row ? toUser(row) : null;
+  }
+
+  async create(user: NewUser): Promise<User> {
+    const ts = user.createdAt.getTime();
+    try {
+      const result = await this.db
+        .insertInto('user')
+        .values({
+          username: user.username,
+          role: user.role,
+          row_status: 'NORMAL',
+          email: user.email,
+          nickname: user.displayName,
+          password_hash: user.passwordHash,
+          avatar_url: user.avatarUrl,
+          description: user.description,
+          created_ts: ts,
+          updated_ts: ts,
+        })
+        .executeTakeFirstOrThrow();
+      const id = Number(result.insertId);
+      return { ...user, id, state: 'NORMAL', updatedAt: user.createdAt };
+    } catch (err) {
+      if (isUniqueViolation(err)) throw alreadyExists(`user "${user.username}" already exists`);
+      throw err;
+    }
+  }
+
+  async count(): Promise<number> {
+    const row = await this.db.selectFrom('user').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async list(options: { afterId: number; limit: number }): Promise<User[]> {
+    const rows = await this.db
+      .selectFrom('user')
+      .selectAll()
+      .where('id', '>', options.afterId)
+      .orderBy('id')
+      .limit(options.limit)
+      .execute();
+    return rows.map(toUser);
+  }
+
+  async update(id: number, patch: UserPatch, at: Date): Promise<User | null> {
+    const values: Updateable<UserTable> = { updated_ts: at.getTime() };
+    if (patch.username !== undefined) values.username = patch.username;
+    if (patch.role !== undefined) values.role = patch.role;
+    if (patch.state !== undefined) values.row_status = patch.state;
+    if (patch.email !== undefined) values.email = patch.email;
+    if (patch.displayName !== undefined) values.nickname = patch.displayName;
+    if (patch.avatarUrl !== undefined) values.avatar_url = patch.avatarUrl;
+    if (patch.description !== undefined) values.description = patch.description;
+    if (patch.passwordHash !== undefined) values.password_hash = patch.passwordHash;
+    try {
+      await this.db.updateTable('user').set(values).where('id', '=', id).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw alreadyExists(`user "${patch.username ?? ''}" already exists`);
+      throw err;
+    }
+    return this.findById(id);
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const result = await this.db.deleteFrom('user').where('id', '=', id).executeTakeFirst();
+    return affected(result) > 0;
+  }
+}

@@ -1,0 +1,95 @@
+// The durable store: every repository over one Kysely instance (MySQL via mysql2, or embedded SQLite), a
+// transaction that hands out the same repositories bound to it, and versioned migrations run at open.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, Migrator, MysqlDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import type { RefreshTokenRepository } from '../auth/refresh-token-record.js';
+import type { SettingRepository } from '../settings/setting-repository.js';
+import type { SessionRepository } from '../users/session.js';
+import type { UserRepository } from '../users/user.js';
+import { migrationProvider, type DatabaseKind } from './migrations/index.js';
+import type { Database } from './schema.js';
+import { SqlRefreshTokenRepository } from './sql/refresh-tokens.js';
+import { SqlSessionRepository } from './sql/sessions.js';
+import { SqlSettingRepository } from './sql/settings.js';
+import { SqlUserRepository } from './sql/users.js';
+
+export interface Repositories {
+  users: UserRepository;
+  sessions: SessionRepository;
+  refreshTokens: RefreshTokenRepository;
+  settings: SettingRepository;
+}
+
+export interface Store extends Repositories {
+  readonly kind: DatabaseKind;
+  /** Runs `fn` in one transaction: every write inside commits together or not at all. */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type StoreOptions =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'mysql'; url: string; poolSize: number };
+
+function repositories(db: Kysely<Database> | Transaction<Database>): Repositories {
+  return {
+    users: new SqlUserRepository(db),
+    sessions: new SqlSessionRepository(db),
+    refreshTokens: new SqlRefreshTokenRepository(db),
+    settings: new SqlSettingRepository(db),
+  };
+}
+
+async function createKysely(options: StoreOptions): Promise<Kysely<Database>> {
+  if (options.kind === 'sqlite') {
+    const { default: SQLite } = await import('better-sqlite3');
+    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
+    const database = new SQLite(options.file);
+    database.pragma('journal_mode = WAL');
+    database.pragma('busy_timeout = 5000');
+    database.pragma('synchronous = NORMAL');
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  }
+  const { createPool } = await import('mysql2');
+  const pool = createPool({
+    uri: options.url,
+    connectionLimit: options.poolSize,
+    // Bounded: when MySQL is slow or gone, callers fail fast (503) instead of queueing without end.
+    queueLimit: options.poolSize * 20,
+    connectTimeout: 2000,
+    enableKeepAlive: true,
+    timezone: 'Z',
+    charset: 'utf8mb4_bin',
+  });
+  return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const db = await createKysely(options);
+  try {
+    await migrate(db, options.kind);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return {
+    kind: options.kind,
+    ...repositories(db),
+    transaction: (fn) => db.transaction().execute((trx) => fn(repositories(trx))),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+async function migrate(db: Kysely<Database>, kind: DatabaseKind): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider(kind), migrationTableName: 'gateway_migration', migrationLockTableName: 'gateway_migration_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`database migration ${failed ?? ''} failed`, { cause: error });
+  }
+}

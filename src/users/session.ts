@@ -1,0 +1,40 @@
+// A session is one sign-in on one device. Its refresh tokens form one family; revoking it revokes them all.
+export interface ClientInfo {
+  userAgent: string;
+  ipAddress: string;
+  deviceType: string;
+  os: string;
+  browser: string;
+}
+
+export interface Session {
+  id: string;
+  userId: number;
+  clientInfo: ClientInfo;
+  createdAt: Date;
+  lastActiveAt: Date;
+  expiresAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface NewSession {
+  id: string;
+  userId: number;
+  ssoTokenHash: string;
+  clientInfo: ClientInfo;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface SessionRepository {
+  create(session: NewSession): Promise<void>;
+  findById(id: string): Promise<Session | null>;
+  /** The unrevoked, unexpired session whose `sso_session` cookie hashes to `hash`. */
+  findActiveBySsoTokenHash(hash: string, now: Date): Promise<Session | null>;
+  listActiveByUser(userId: number, now: Date): Promise<Session[]>;
+  touch(id: string, at: Date): Promise<void>;
+  /** Conditional: true when this call revoked it, false when it was already revoked or does not exist. */
+  revoke(id: string, at: Date): Promise<boolean>;
+  /** Revokes every live session of a user except `exceptId`; returns the ids revoked. */
+  revokeAllForUser(userId: number, at: Date, exceptId?: string): Promise<string[]>;
+}

@@ -1,0 +1,43 @@
+// The user account as the domain sees it, and the storage interface the users domain needs.
+export type Role = 'ADMIN' | 'USER';
+export type UserState = 'NORMAL' | 'ARCHIVED';
+
+export interface User {
+  id: number;
+  username: string;
+  role: Role;
+  state: UserState;
+  email: string;
+  displayName: string;
+  avatarUrl: string;
+  description: string;
+  passwordHash: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewUser {
+  username: string;
+  role: Role;
+  email: string;
+  displayName: string;
+  avatarUrl: string;
+  description: string;
+  passwordHash: string;
+  createdAt: Date;
+}
+
+export type UserPatch = Partial<Pick<User, 'username' | 'role' | 'state' | 'email' | 'displayName' | 'avatarUrl' | 'description' | 'passwordHash'>>;
+
+export interface UserRepository {
+  findById(id: number): Promise<User | null>;
+  findByUsername(username: string): Promise<User | null>;
+  /** Throws AppError ALREADY_EXISTS when the username is taken. */
+  create(user: NewUser): Promise<User>;
+  count(): Promise<number>;
+  /** Users ordered by id, starting after `afterId`. */
+  list(options: { afterId: number; limit: number }): Promise<User[]>;
+  /** Returns the updated user, or null when it does not exist. Throws ALREADY_EXISTS on a username clash. */
+  update(id: number, patch: UserPatch, at: Date): Promise<User | null>;
+  delete(id: number): Promise<boolean>;
+}
