@@ -10,6 +10,8 @@ export const AUDIENCE: Record<TokenType, string> = { access: 'user.access-token'
 
 /** Longer than any token we issue; anything bigger is refused before it is parsed. */
 export const MAX_JWT_LENGTH = 4096;
+/** Three unpadded base64url segments: jose's decoder tolerates `=` padding, the compact form does not. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 export class InvalidTokenError extends Error {
   constructor(reason: string) {
@@ -41,6 +43,7 @@ export async function signToken(
 
 export async function verifyToken(keys: KeyRing, type: TokenType, token: string, now: Date): Promise<JWTPayload> {
   if (token.length > MAX_JWT_LENGTH) throw new InvalidTokenError('token too long');
+  if (!COMPACT_JWS.test(token)) throw new InvalidTokenError('not a compact JWS');
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(

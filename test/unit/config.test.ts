@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+
+describe('config', () => {
+  test('with an empty environment, gives the one-machine defaults', () => {
+    const result = loadConfig({});
+    assert.ok(result.ok);
+    const c = result.config;
+    assert.equal(c.port, 8081);
+    assert.equal(c.instanceUrl, 'http://localhost:8081');
+    assert.deepEqual(c.database, { kind: 'sqlite', file: './data/gateway.db' });
+    assert.equal(c.redisUrl, null);
+    assert.equal(c.mode, 'prod');
+    assert.deepEqual(c.trustedProxies, ['loopback']);
+    assert.deepEqual(c.allowedRedirectHosts, ['localhost:8081']);
+    assert.equal(c.bcryptCost, 10);
+  });
+
+  test('reports every problem at once, naming each variable', () => {
+    const result = loadConfig({
+      GATEWAY_PORT: 'eighty',
+      GATEWAY_INSTANCE_URL: 'ftp://x',
+      GATEWAY_DATABASE_URL: 'postgres://x',
+      GATEWAY_MODE: 'staging',
+      GATEWAY_REDIS_URL: 'http://redis',
+    });
+    assert.equal(result.ok, false);
+    const text = !result.ok ? result.errors.join('\n') : '';
+    for (const name of ['GATEWAY_PORT', 'GATEWAY_INSTANCE_URL', 'GATEWAY_DATABASE_URL', 'GATEWAY_MODE', 'GATEWAY_REDIS_URL']) {
+      assert.match(text, new RegExp(name), `${name} should be reported`);
+    }
+  });
+
+  test('demo mode refuses an https instance URL and a MySQL database together', () => {
+    const result = loadConfig({
+      GATEWAY_MODE: 'demo',
+      GATEWAY_INSTANCE_URL: 'https://memos.example.com',
+      GATEWAY_DATABASE_URL: 'mysql://u:p@db:3306/gw',
+    });
+    assert.equal(result.ok, false);
+    assert.equal(!result.ok && result.errors.length, 2);
+  });
+
+  test('the result is frozen', () => {
+    const result = loadConfig({});
+    assert.ok(result.ok);
+    assert.throws(() => {
+      (result.config as { port: number }).port = 1;
+    }, TypeError);
+  });
+
+  test('parses redirect hosts and trusted proxies as lists', () => {
+    const result = loadConfig({
+      GATEWAY_ALLOWED_REDIRECT_HOSTS: 'app.example.com, .example.org',
+      GATEWAY_TRUSTED_PROXIES: '10.0.0.0/8, loopback',
+    });
+    assert.ok(result.ok);
+    assert.deepEqual(result.config.allowedRedirectHosts, ['app.example.com', '.example.org']);
+    assert.deepEqual(result.config.trustedProxies, ['10.0.0.0/8', 'loopback']);
+  });
+});
