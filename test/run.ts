@@ -17,8 +17,8 @@ import {
 } from './support/services.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const APT_PACKAGES = ['mariadb-server', 'redis-server', 'nginx', 'chromium', 'openssl', 'docker-compose'];
-const REQUIRED_TOOLS = ['mariadbd', 'mariadb-install-db', 'mariadb-admin', 'redis-server', 'nginx', 'openssl'];
+const APT_PACKAGES = ['mariadb-server', 'redis-server', 'nginx', 'chromium', 'openssl', 'docker-compose', 'curl', 'jq'];
+const REQUIRED_TOOLS = ['mariadbd', 'mariadb-install-db', 'mariadb-admin', 'redis-server', 'nginx', 'openssl', 'docker-compose', 'curl', 'jq'];
 const CHROMIUM = '/usr/bin/chromium';
 
 interface Services {
@@ -146,7 +146,7 @@ function selectTestFiles(args: string[]): string[] {
 
 function runTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const args = ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-reporter-destination=stdout'];
-  args.push('--test-concurrency=2', '--test-timeout=300000', ...files);
+  args.push('--test-concurrency=2', '--test-timeout=300000', '--test-force-exit', ...files);
   testRunner = spawn(process.execPath, args, { cwd: ROOT, stdio: 'inherit', env });
   return exitCode(testRunner);
 }

@@ -1,0 +1,84 @@
+// Bad input on every route that takes a body: wrong content type, broken or oversized JSON, wrong shapes.
+// Each answer is a 4xx JSON error and nothing is written.
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { routeTable } from '../../src/routes.js';
+import { STORAGE_MODES, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { createAdmin, type SignedIn } from '../support/users.js';
+
+function concretePath(path: string, admin: SignedIn): string {
+  return path.replace(':user', String(admin.userId)).replace(/:[A-Za-z]+/g, 'x');
+}
+
+async function rowCounts(gw: TestGateway) {
+  const sessions = await gw.deps.store.sessions.listActiveByUser(1, gw.clock.now());
+  return { users: await gw.deps.store.users.count(), sessions: sessions.length, general: await gw.deps.store.settings.find('GENERAL') };
+}
+
+for (const mode of STORAGE_MODES) {
+  describe(`bad input on every body-taking route [${mode}]`, () => {
+    let gw: TestGateway;
+    let admin: SignedIn;
+    beforeEach(async () => {
+      gw = await startTestGateway(mode);
+      admin = await createAdmin(gw);
+    });
+    afterEach(() => gw.close());
+
+    const bodyRoutes = () => routeTable(gw.deps).filter((r) => r.method === 'post' || r.method === 'patch');
+
+    test('a non-JSON content type is 415, a broken JSON body 400, an oversized body 413; all JSON errors', async () => {
+      const before = await rowCounts(gw);
+      for (const route of bodyRoutes()) {
+        const path = concretePath(route.path, admin);
+        const send = () => gw.http[route.method as 'post' | 'patch'](path).set(admin.auth);
+        const label = `${route.method.toUpperCase()} ${route.path}`;
+        const asText = await send().set('Content-Type', 'text/plain').send('username=x');
+        assert.equal(asText.status, 415, label);
+        const asForm = await send().type('form').send({ username: 'x', password: 'y' });
+        assert.equal(asForm.status, 415, label);
+        const broken = await send().set('Content-Type', 'application/json').send('{"username": ');
+        assert.equal(broken.status, 400, label);
+        const huge = await send().set('Content-Type', 'application/json').send(JSON.stringify({ pad: 'x'.repeat(64 * 1024) }));
+        assert.equal(huge.status, 413, label);
+        for (const res of [asText, asForm, broken, huge]) {
+          assert.match(String(res.headers['content-type']), /application\/json/, label);
+          assert.equal(typeof res.body.code, 'number', label);
+          assert.equal(typeof res.body.message, 'string', label);
+          assert.ok(Array.isArray(res.body.details), label);
+          assert.doesNotMatch(res.text, /\bat [\w.]+ \(|node_modules|SyntaxError/, `${label}: no stack trace or parser text`);
+        }
+      }
+      assert.deepEqual(await rowCounts(gw), before);
+    });
+
+    test('JSON of the wrong shape (array, string, null, wrong field types) is a 400 or a refusal, never 2xx or 5xx', async () => {
+      const before = await rowCounts(gw);
+      const shapes: unknown[] = [[], ['a'], 'string', 42, null, { username: [], password: {} }, { passwordCredentials: 'x' }, { generalSetting: [] }];
+      for (const route of bodyRoutes()) {
+        if (route.path === '/api/v1/auth/refresh' || route.path === '/api/v1/auth/signout') continue; // no body is read
+        for (const shape of shapes) {
+          const res = await gw.http[route.method as 'post' | 'patch'](concretePath(route.path, admin))
+            .set(admin.auth)
+            .set('Content-Type', 'application/json')
+            .send(JSON.stringify(shape));
+          const label = `${route.method.toUpperCase()} ${route.path} ${JSON.stringify(shape)}`;
+          assert.ok(res.status >= 400 && res.status < 500, `${label} → ${res.status}`);
+          assert.equal(typeof res.body.code, 'number', label);
+        }
+      }
+      assert.deepEqual(await rowCounts(gw), before);
+    });
+
+    test('sign-in with neither credential is 400 "invalid credentials"', async () => {
+      const res = await gw.http.post('/api/v1/auth/signin').send({});
+      assert.equal(res.status, 400);
+      assert.equal(res.body.message, 'invalid credentials');
+    });
+
+    test('an unknown path is 404 in the same JSON shape', async () => {
+      const res = await gw.http.get('/api/v1/nothing-here');
+      assert.deepEqual(res.body, { code: 5, message: 'Not Found', details: [] });
+    });
+  });
+}
