@@ -7,6 +7,8 @@ import { closeDeps, openDeps, type Deps } from './deps.js';
 import { createLogger } from './logger.js';
 
 const DRAIN_TIMEOUT_MS = 10_000;
+/** How soon a key rotated on another replica (or by `npm run admin -- rotate-key`) starts signing here. */
+const KEY_RELOAD_EVERY_MS = 60_000;
 
 function describeStorage(config: Config): string {
   const db = config.database.kind === 'sqlite' ? `embedded SQLite ${config.database.file}` : 'MySQL';
@@ -42,6 +44,9 @@ async function main(): Promise<void> {
     logger.fatal({ err }, 'server error');
     process.exit(1);
   });
+  setInterval(() => {
+    deps.keys.reload(deps.clock.now()).catch((err: unknown) => deps.logger.warn({ err }, 'could not reload signing keys'));
+  }, KEY_RELOAD_EVERY_MS).unref();
   installShutdown(server, deps);
 }
 

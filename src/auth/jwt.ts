@@ -48,8 +48,8 @@ export async function verifyToken(keys: KeyRing, type: TokenType, token: string,
   try {
     ({ payload } = await jwtVerify(
       token,
-      (header) => {
-        const key = keys.find(header.kid);
+      async (header) => {
+        const key = await keys.resolve(header.kid, now);
         if (!key) throw new InvalidTokenError('unknown kid');
         return key.key;
       },

@@ -48,6 +48,8 @@ export async function createStorage(mode: StorageMode): Promise<Storage> {
 
 export interface TestGateway {
   mode: StorageMode;
+  /** The storage it runs on: pass it to another startTestGateway for a second replica. */
+  storage: Storage;
   deps: Deps;
   app: Express;
   clock: FakeClock;
@@ -85,6 +87,7 @@ export async function startTestGateway(mode: StorageMode, options: TestGatewayOp
   let baseUrl: string | null = null;
   return {
     mode,
+    storage,
     deps,
     app,
     clock,

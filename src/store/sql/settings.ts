@@ -22,6 +22,16 @@ export class SqlSettingRepository implements SettingRepository {
     }
   }
 
+  async compareAndSet(name: string, expected: string, next: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('system_setting')
+      .set({ value: next })
+      .where('name', '=', name)
+      .where('value', '=', expected)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async upsert(name: string, value: string): Promise<void> {
     const updated = await this.db.updateTable('system_setting').set({ value }).where('name', '=', name).executeTakeFirst();
     if (Number(updated.numUpdatedRows) > 0) return;

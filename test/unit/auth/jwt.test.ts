@@ -15,7 +15,7 @@ const user: User = {
 };
 
 async function ring(secret = SECRET, kid = 'v1') {
-  return new KeyRing([{ kid, key: await importHmacKey(secret), createdAt: NOW }]);
+  return new KeyRing([{ kid, key: await importHmacKey(secret), createdAt: NOW, retiresAt: null }]);
 }
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -141,8 +141,8 @@ describe('refresh token', () => {
   test('keys from a rotated ring: the newest signs, older ones still verify', async () => {
     const v1 = await importHmacKey(SECRET);
     const v2 = await importHmacKey('another-secret-of-enough-length');
-    const old = new KeyRing([{ kid: 'v1', key: v1, createdAt: NOW }]);
-    const rotated = new KeyRing([{ kid: 'v1', key: v1, createdAt: NOW }, { kid: 'v2', key: v2, createdAt: NOW }]);
+    const old = new KeyRing([{ kid: 'v1', key: v1, createdAt: NOW, retiresAt: null }]);
+    const rotated = new KeyRing([{ kid: 'v1', key: v1, createdAt: NOW, retiresAt: null }, { kid: 'v2', key: v2, createdAt: NOW, retiresAt: null }]);
     const before = await issueAccessToken(old, user, NOW);
     const after = await issueAccessToken(rotated, user, NOW);
     assert.equal(decode(after.token.split('.')[0]!).kid, 'v2');
