@@ -1,0 +1,23 @@
+// Ending a user's access inside a caller's transaction (so it commits with the change that caused it: a new
+// password, an archive), and telling the rest of the process afterwards.
+import type { Deps } from '../deps.js';
+import type { Repositories } from '../store/store.js';
+
+export interface RevokedAccess {
+  userId: number;
+  sessionIds: string[];
+  patIds: string[];
+}
+
+/** Revokes the user's live sessions (all, or all but `exceptSessionId`) and their refresh tokens. */
+export async function revokeSessionsInTx(tx: Repositories, userId: number, at: Date, exceptSessionId?: string): Promise<string[]> {
+  const ids = await tx.sessions.revokeAllForUser(userId, at, exceptSessionId);
+  for (const id of ids) await tx.refreshTokens.revokeBySession(id, at);
+  return ids;
+}
+
+/** After commit: caches and listeners forget the revoked sessions and tokens at once. */
+export function announceRevokedAccess(deps: Deps, revoked: RevokedAccess): void {
+  if (revoked.sessionIds.length > 0) deps.events.emit('sessions-revoked', revoked.sessionIds);
+  if (revoked.patIds.length > 0) deps.events.emit('pats-revoked', revoked.userId, revoked.patIds);
+}

@@ -1,0 +1,78 @@
+// Changing a user (Memos UpdateUser). `role` and `state` are for admins; a password or email change needs an
+// interactive sign-in. A new password ends every other session of the user and deletes their personal access
+// tokens (Memos revokes nothing: GHSA-mr34-8733-grr2); archiving ends every session, and the bearer checks
+// refuse an archived user's access tokens and PATs from then on. Each change commits with its revocations.
+import type { Deps } from '../deps.js';
+import { assertAdminRemains } from './last-admin.js';
+import { notFound, permissionDenied } from '../errors.js';
+import { getGeneralSetting } from '../settings/general-setting.js';
+import { announceRevokedAccess, revokeSessionsInTx, type RevokedAccess } from './revoke-user-access.js';
+import type { Role, User, UserPatch, UserState } from './user.js';
+
+export interface UserChanges {
+  username?: string;
+  displayName?: string;
+  email?: string;
+  avatarUrl?: string;
+  description?: string;
+  role?: Role;
+  state?: UserState;
+  password?: string;
+}
+
+export interface Actor {
+  user: User;
+  via: 'access-token' | 'pat';
+  /** The caller's own session, asked only when a self password change must spare it. */
+  findSessionId(): Promise<string | null>;
+}
+
+export async function updateUser(deps: Deps, actor: Actor, target: User, changes: UserChanges): Promise<User> {
+  await assertMayChange(deps, actor, target, changes);
+  const patch: UserPatch = {
+    ...pick(changes, ['username', 'displayName', 'email', 'avatarUrl', 'description', 'role', 'state']),
+  };
+  const newPassword = changes.password !== undefined;
+  if (newPassword) {
+    deps.passwords.assertAcceptable(changes.password!);
+    patch.passwordHash = await deps.passwords.hash(changes.password!);
+  }
+  const archiving = changes.state === 'ARCHIVED';
+  const keepSessionId = newPassword && !archiving && actor.user.id === target.id ? await actor.findSessionId() : null;
+  const now = deps.clock.now();
+  const revoked: RevokedAccess = { userId: target.id, sessionIds: [], patIds: [] };
+  const updated = await deps.store.transaction(async (tx) => {
+    const user = await tx.users.update(target.id, patch, now);
+    if (!user) throw notFound('user not found');
+    await assertAdminRemains(tx, target);
+    if (archiving || newPassword) revoked.sessionIds = await revokeSessionsInTx(tx, target.id, now, keepSessionId ?? undefined);
+    if (newPassword) revoked.patIds = await tx.personalAccessTokens.deleteAllForUser(target.id);
+    return user;
+  });
+  announceRevokedAccess(deps, revoked);
+  deps.events.emit('user-changed', target.id);
+  deps.logger.info(
+    { event: 'user_updated', userId: target.id, by: actor.user.id, fields: Object.keys(changes), revokedSessions: revoked.sessionIds.length, revokedPats: revoked.patIds.length },
+    'user updated',
+  );
+  return updated;
+}
+
+async function assertMayChange(deps: Deps, actor: Actor, target: User, changes: UserChanges): Promise<void> {
+  if ((changes.role !== undefined || changes.state !== undefined) && actor.user.role !== 'ADMIN') throw permissionDenied();
+  if ((changes.password !== undefined || changes.email !== undefined) && actor.via !== 'access-token') {
+    throw permissionDenied('changing the password or email needs an interactive sign-in, not a personal access token');
+  }
+  const renames = changes.username !== undefined && changes.username !== target.username;
+  const renicks = changes.displayName !== undefined && changes.displayName !== target.displayName;
+  if (!renames && !renicks) return;
+  const general = await getGeneralSetting(deps.store.settings);
+  if (renames && general.disallowChangeUsername) throw permissionDenied('permission denied: disallow change username');
+  if (renicks && general.disallowChangeNickname) throw permissionDenied('permission denied: disallow change nickname');
+}
+
+function pick<T extends object, K extends keyof T>(value: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (value[key] !== undefined) out[key] = value[key];
+  return out;
+}
