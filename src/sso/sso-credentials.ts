@@ -1,8 +1,15 @@
 // Memos' API-driven SSO sign-in (`ssoCredentials`): the client ran the authorization-code flow itself and hands
-// the gateway the code. The provider integration replaces this placeholder.
+// the gateway the code, its PKCE verifier and the redirect URI it used. The gateway insists on the verifier and
+// on a redirect URI registered for the provider (Memos accepts any), then runs the same exchange, mapping,
+// filter and user resolution as the browser flow.
 import type { Deps } from '../deps.js';
-import { failedPrecondition } from '../errors.js';
+import { invalidArgument } from '../errors.js';
 import type { User } from '../users/user.js';
+import { requireAllowedProfile } from './external-profile.js';
+import type { IdentityProvider } from './identity-provider.js';
+import { fetchProviderClaims } from './provider-client.js';
+import { requireAllowedRedirectUri } from './redirect-uri.js';
+import { resolveSsoUser } from './resolve-user.js';
 
 export interface SsoCredentials {
   idpName?: string | undefined;
@@ -12,6 +19,42 @@ export interface SsoCredentials {
   codeVerifier?: string | undefined;
 }
 
-export async function signInWithSsoCredentials(_deps: Deps, _credentials: SsoCredentials): Promise<User> {
-  throw failedPrecondition('identity provider not found');
+// RFC 7636 §4.1: 43–128 characters of [A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~".
+const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+const NAME = /^identity-providers\/([^/]+)$/;
+
+async function findIdpByReference(deps: Deps, credentials: SsoCredentials): Promise<IdentityProvider | null> {
+  if (credentials.idpName !== undefined && credentials.idpName !== '') {
+    const match = NAME.exec(credentials.idpName);
+    if (!match) throw invalidArgument(`invalid identity provider name: ${credentials.idpName.slice(0, 100)}`);
+    return deps.store.idps.findByUid(match[1]!);
+  }
+  const id = credentials.idpId;
+  if (typeof id === 'number') return Number.isSafeInteger(id) && id > 0 ? deps.store.idps.findById(id) : null;
+  if (typeof id === 'string' && id !== '') {
+    const byId = /^[0-9]{1,9}$/.test(id) ? await deps.store.idps.findById(Number(id)) : null;
+    return byId ?? deps.store.idps.findByUid(id);
+  }
+  throw invalidArgument('ssoCredentials needs idpName or idpId');
+}
+
+export async function signInWithSsoCredentials(deps: Deps, credentials: SsoCredentials): Promise<User> {
+  const idp = await findIdpByReference(deps, credentials);
+  if (!idp) throw invalidArgument('identity provider not found');
+  const redirectUri = requireAllowedRedirectUri(deps.config, idp, credentials.redirectUri);
+  const codeVerifier = credentials.codeVerifier ?? '';
+  if (!VERIFIER.test(codeVerifier)) {
+    throw invalidArgument('codeVerifier is required: a PKCE S256 verifier of 43-128 characters (RFC 7636)', [
+      { field: 'ssoCredentials.codeVerifier', description: 'required, 43-128 characters of [A-Za-z0-9._~-]' },
+    ]);
+  }
+  const claims = await fetchProviderClaims(deps, idp, {
+    params: new URLSearchParams({ code: credentials.code }),
+    redirectUri,
+    codeVerifier,
+    expectedState: null,
+    expectedNonce: null,
+  });
+  const profile = requireAllowedProfile(idp, claims);
+  return resolveSsoUser(deps, idp, profile);
 }

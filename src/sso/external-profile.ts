@@ -1,0 +1,23 @@
+// From the provider's claims to the profile the gateway links and registers: the mapped identifier (or a 403
+// when the provider sent none usable), then the admin's identifierFilter on exactly that string.
+import type { Claims, ExternalProfile } from './field-mapping.js';
+import { findIdentifier, mapProfile } from './field-mapping.js';
+import { isIdentifierAllowed } from './identifier-filter.js';
+import type { IdentityProvider } from './identity-provider.js';
+import { providerName } from './provider-errors.js';
+import { identifierNotAllowed, SsoError } from './sso-errors.js';
+
+export function requireAllowedProfile(idp: IdentityProvider, claims: Claims): ExternalProfile {
+  const mapping = idp.config.fieldMapping;
+  const identifier = findIdentifier(claims, mapping);
+  if (identifier === null) {
+    throw new SsoError(
+      'PERMISSION_DENIED',
+      'IDENTIFIER_MISSING',
+      `identity provider "${providerName(idp)}" did not return a usable "${mapping.identifier}" claim`,
+      { provider: providerName(idp) },
+    );
+  }
+  if (!isIdentifierAllowed(idp.identifierFilter, identifier)) throw identifierNotAllowed(identifier, providerName(idp));
+  return mapProfile(claims, mapping, identifier);
+}

@@ -1,0 +1,86 @@
+// Finishing a browser sign-in at /auth/callback: take the flow record (single use), check it belongs to this
+// browser and is fresh, exchange the code with the record's verifier, state and nonce, map and filter the
+// identifier, and find or register the user. Nothing is written before every check has passed.
+import type { Config } from '../config.js';
+import type { Deps } from '../deps.js';
+import { sha256Hex, constantTimeEqual } from '../auth/secrets.js';
+import { checkReturnUrl } from '../forward-auth/return-url.js';
+import type { User } from '../users/user.js';
+import { requireAllowedProfile } from './external-profile.js';
+import { FLOW_TTL_MS, isWellFormedState, takeFlowRecord, type FlowRecord } from './flow-record.js';
+import type { IdentityProvider } from './identity-provider.js';
+import { fetchProviderClaims } from './provider-client.js';
+import { providerName } from './provider-errors.js';
+import { callbackUrl } from './redirect-uri.js';
+import { resolveSsoUser } from './resolve-user.js';
+import { flowInvalid, SsoError } from './sso-errors.js';
+
+export interface FinishFlowInput {
+  /** The callback's query parameters, each a single string (duplicates were refused by the caller). */
+  params: URLSearchParams;
+  /** The browser's binding cookie value, if any. */
+  binding: string | null;
+}
+
+export interface FinishedFlow {
+  user: User;
+  returnTo: string;
+  idp: IdentityProvider;
+}
+
+async function requireFlowRecord(deps: Deps, input: FinishFlowInput): Promise<FlowRecord> {
+  const state = input.params.get('state');
+  if (!isWellFormedState(state)) throw flowInvalid();
+  const record = await takeFlowRecord(deps.ephemeral, state);
+  if (!record) throw flowInvalid();
+  if (deps.clock.now().getTime() - record.createdAt > FLOW_TTL_MS) throw flowInvalid();
+  // Login CSRF: the record must have been created by this browser (RFC 6819 §4.4.1.8).
+  if (input.binding === null || !constantTimeEqual(sha256Hex(input.binding), record.binding)) {
+    deps.logger.warn({ event: 'sso_binding_mismatch', idp: record.idp }, 'SSO callback from a browser that did not start the flow');
+    throw flowInvalid();
+  }
+  return record;
+}
+
+function providerError(idp: IdentityProvider, error: string): SsoError {
+  const name = providerName(idp);
+  // RFC 6749 §4.1.2.1: only the error code is looked at; error_description is provider text and stays out.
+  return error === 'access_denied'
+    ? new SsoError('PERMISSION_DENIED', 'PROVIDER_DENIED', `sign-in was cancelled or refused at identity provider "${name}"`, { provider: name })
+    : new SsoError('BAD_GATEWAY', 'PROVIDER_ERROR', `identity provider "${name}" reported an error`, { provider: name });
+}
+
+async function completeFlow(deps: Deps, record: FlowRecord, params: URLSearchParams): Promise<FinishedFlow> {
+  const idp = await deps.store.idps.findByUid(record.idp);
+  if (!idp) throw new SsoError('NOT_FOUND', 'PROVIDER_NOT_FOUND', 'identity provider not found');
+  const error = params.get('error');
+  if (error !== null) throw providerError(idp, error);
+  if (!params.get('code')) throw flowInvalid();
+  const claims = await fetchProviderClaims(deps, idp, {
+    params,
+    redirectUri: callbackUrl(deps.config),
+    codeVerifier: record.codeVerifier,
+    expectedState: record.state,
+    expectedNonce: record.nonce,
+  });
+  const profile = requireAllowedProfile(idp, claims);
+  const user = await resolveSsoUser(deps, idp, profile);
+  return { user, idp, returnTo: safeReturnTo(deps.config, record.returnTo) };
+}
+
+function safeReturnTo(config: Config, returnTo: string): string {
+  return checkReturnUrl(config, returnTo) ?? '/';
+}
+
+export async function finishSsoFlow(deps: Deps, input: FinishFlowInput): Promise<FinishedFlow> {
+  const record = await requireFlowRecord(deps, input);
+  try {
+    return await completeFlow(deps, record, input.params);
+  } catch (err) {
+    if (err instanceof SsoError) {
+      err.returnTo = safeReturnTo(deps.config, record.returnTo);
+      deps.logger.info({ event: 'sso_refused', idp: record.idp, reason: err.reason }, 'SSO sign-in refused');
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,53 @@
+// An identity provider as the gateway stores it (Memos' IdentityProvider with an OAuth2 config), and the
+// storage interface the SSO domain needs for it. An `issuer` makes the provider OpenID Connect (discovery,
+// ID-token checks); without it the provider is plain OAuth2 (GitHub) and uses the configured URLs.
+export type IdpType = 'OAUTH2';
+
+export interface FieldMapping {
+  /** Claim naming the account; the link to a gateway user. Required. */
+  identifier: string;
+  displayName: string;
+  email: string;
+  avatarUrl: string;
+}
+
+export interface OAuth2Config {
+  clientId: string;
+  clientSecret: string;
+  authUrl: string;
+  tokenUrl: string;
+  userInfoUrl: string;
+  scopes: string[];
+  fieldMapping: FieldMapping;
+  /** OpenID Connect issuer for discovery; '' for plain OAuth2. Gateway extension. */
+  issuer: string;
+  /** Redirect URIs besides the instance's /auth/callback that `ssoCredentials` may name. Gateway extension. */
+  redirectUris: string[];
+}
+
+export interface IdentityProvider {
+  id: number;
+  uid: string;
+  title: string;
+  type: IdpType;
+  identifierFilter: string;
+  config: OAuth2Config;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewIdentityProvider = Omit<IdentityProvider, 'id' | 'updatedAt'>;
+
+export type IdentityProviderPatch = Partial<Pick<IdentityProvider, 'title' | 'identifierFilter' | 'config'>>;
+
+export interface IdpRepository {
+  /** All providers, in creation order. */
+  list(): Promise<IdentityProvider[]>;
+  findByUid(uid: string): Promise<IdentityProvider | null>;
+  findById(id: number): Promise<IdentityProvider | null>;
+  /** Throws AppError ALREADY_EXISTS when the uid is taken. */
+  create(idp: NewIdentityProvider): Promise<IdentityProvider>;
+  /** Returns the updated provider, or null when it does not exist. */
+  update(uid: string, patch: IdentityProviderPatch, at: Date): Promise<IdentityProvider | null>;
+  delete(uid: string): Promise<boolean>;
+}

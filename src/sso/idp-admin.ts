@@ -1,0 +1,98 @@
+// Managing identity providers (Memos IdentityProviderService): create with an optional uid, masked update,
+// delete. Deleting a provider also removes its account links, so a later provider with the same uid (perhaps
+// another issuer) cannot sign into the old accounts (Memos keeps them: contract §4).
+import { randomInt } from 'node:crypto';
+import type { Deps } from '../deps.js';
+import { failedPrecondition, invalidArgument, notFound } from '../errors.js';
+import { parseInput } from '../http/validate.js';
+import { getGeneralSetting } from '../settings/general-setting.js';
+import type { IdentityProvider, IdentityProviderPatch } from './identity-provider.js';
+import { identityProviderInput, oauth2ConfigInput, parseCreateBody, parseUpdateRequest } from './idp-input.js';
+import { checkIdentifierFilter, checkOAuth2Config, checkTitle, throwIfViolations } from './idp-validation.js';
+
+const UID_PATTERN = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,34}[a-zA-Z0-9])?$/;
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** 22 base62 characters from the CSPRNG, like the shortuuid Memos generates. */
+export function generateIdpUid(): string {
+  let uid = '';
+  for (let i = 0; i < 22; i++) uid += BASE62[randomInt(BASE62.length)];
+  return uid;
+}
+
+export function requireValidUid(uid: string): string {
+  if (!UID_PATTERN.test(uid)) {
+    throw invalidArgument(
+      'invalid UID: must be 1-36 characters, contain only letters, digits, or hyphens, and start and end with a letter or digit',
+    );
+  }
+  return uid;
+}
+
+export async function requireIdp(deps: Deps, uid: string): Promise<IdentityProvider> {
+  const idp = UID_PATTERN.test(uid) ? await deps.store.idps.findByUid(uid) : null;
+  if (!idp) throw notFound('identity provider not found');
+  return idp;
+}
+
+export async function createIdentityProvider(deps: Deps, body: unknown, requestedUid: string | undefined): Promise<IdentityProvider> {
+  const uid = requestedUid ? requireValidUid(requestedUid) : generateIdpUid();
+  const input = parseCreateBody(body);
+  const title = input.title.trim();
+  const config = checkOAuth2Config(deps.config, input.config.oauth2Config, null);
+  throwIfViolations([...checkTitle(title), ...checkIdentifierFilter(input.identifierFilter), ...config.violations]);
+  const idp = await deps.store.idps.create({
+    uid,
+    title,
+    type: input.type,
+    identifierFilter: input.identifierFilter,
+    config: config.value,
+    createdAt: deps.clock.now(),
+  });
+  deps.logger.info({ event: 'idp_created', idp: uid }, 'identity provider created');
+  return idp;
+}
+
+export async function updateIdentityProvider(deps: Deps, uid: string, body: unknown, queryMask: unknown): Promise<IdentityProvider> {
+  const current = await requireIdp(deps, uid);
+  const request = parseUpdateRequest(body, queryMask);
+  if (request.paths.size === 0 && !request.maskGiven) throw invalidArgument('update_mask is required');
+  const partial = identityProviderInput.pick({ title: true, identifierFilter: true }).partial();
+  const fields = parseInput(partial, { title: request.resource.title, identifierFilter: request.resource.identifierFilter });
+  const patch: IdentityProviderPatch = {};
+  const violations = [];
+  if (request.paths.has('title')) {
+    patch.title = (fields.title ?? '').trim();
+    violations.push(...checkTitle(patch.title));
+  }
+  if (request.paths.has('identifierFilter')) {
+    patch.identifierFilter = fields.identifierFilter ?? '';
+    violations.push(...checkIdentifierFilter(patch.identifierFilter));
+  }
+  if (request.paths.has('config')) {
+    const raw = (request.resource.config ?? {}) as Record<string, unknown>;
+    const input = parseInput(oauth2ConfigInput, raw.oauth2Config ?? {}, 'config.oauth2Config');
+    const config = checkOAuth2Config(deps.config, input, current.config);
+    violations.push(...config.violations);
+    patch.config = config.value;
+  }
+  throwIfViolations(violations);
+  if (Object.keys(patch).length === 0) return current;
+  const updated = await deps.store.idps.update(uid, patch, deps.clock.now());
+  if (!updated) throw notFound('identity provider not found');
+  deps.logger.info({ event: 'idp_updated', idp: uid, fields: Object.keys(patch) }, 'identity provider updated');
+  return updated;
+}
+
+export async function deleteIdentityProvider(deps: Deps, uid: string): Promise<void> {
+  await requireIdp(deps, uid);
+  const [general, all] = await Promise.all([getGeneralSetting(deps.store.settings), deps.store.idps.list()]);
+  if (general.disallowPasswordAuth && all.length <= 1) {
+    throw failedPrecondition('password authentication for regular users cannot be disabled without an effective identity provider');
+  }
+  const links = await deps.store.transaction(async (tx) => {
+    if (!(await tx.idps.delete(uid))) throw notFound('identity provider not found');
+    return tx.identities.deleteForProvider(uid);
+  });
+  deps.logger.info({ event: 'idp_deleted', idp: uid, links }, 'identity provider deleted');
+}

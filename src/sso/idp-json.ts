@@ -1,0 +1,27 @@
+// Memos' IdentityProvider resource as JSON. The client secret is write-only: always "" (REST emits defaults).
+// The gateway's extensions (issuer, redirectUris) appear only when set, so Memos-shaped providers read back
+// exactly as Memos would show them.
+import type { IdentityProvider } from './identity-provider.js';
+
+export function toIdentityProviderJson(idp: IdentityProvider) {
+  const c = idp.config;
+  return {
+    name: `identity-providers/${idp.uid}`,
+    type: idp.type,
+    title: idp.title,
+    identifierFilter: idp.identifierFilter,
+    config: {
+      oauth2Config: {
+        clientId: c.clientId,
+        clientSecret: '',
+        authUrl: c.authUrl,
+        tokenUrl: c.tokenUrl,
+        userInfoUrl: c.userInfoUrl,
+        scopes: [...c.scopes],
+        fieldMapping: { ...c.fieldMapping },
+        ...(c.issuer ? { issuer: c.issuer } : {}),
+        ...(c.redirectUris.length > 0 ? { redirectUris: [...c.redirectUris] } : {}),
+      },
+    },
+  };
+}

@@ -1,0 +1,84 @@
+// Server-rendered HTML without a framework: an `html` template tag that escapes every interpolated value
+// (unless it is already SafeHtml), the page layout, and the Content-Security-Policy the pages are sent with
+// (no scripts at all; styles from the gateway's own stylesheet).
+import type { Response } from 'express';
+import type { Config } from '../config.js';
+
+export class SafeHtml {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return this.value;
+  }
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+type Value = SafeHtml | string | number | null | undefined | false | readonly Value[];
+
+function render(value: Value): string {
+  if (value === null || value === undefined || value === false) return '';
+  if (value instanceof SafeHtml) return value.value;
+  if (Array.isArray(value)) return value.map(render).join('');
+  return escapeHtml(String(value));
+}
+
+export function html(strings: TemplateStringsArray, ...values: Value[]): SafeHtml {
+  let out = strings[0] ?? '';
+  values.forEach((value, i) => {
+    out += render(value) + (strings[i + 1] ?? '');
+  });
+  return new SafeHtml(out);
+}
+
+export const STYLESHEET_PATH = '/auth/assets/gateway.css';
+
+export function renderPage(title: string, body: SafeHtml): string {
+  return html`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="same-origin">
+<title>${title}</title>
+<link rel="stylesheet" href="${STYLESHEET_PATH}">
+</head>
+<body>
+<main class="card">
+${body}
+</main>
+</body>
+</html>
+`.value;
+}
+
+/**
+ * The pages' CSP. `form-action` must also allow the hosts return URLs may point to: browsers apply it to the
+ * redirect that follows the password form.
+ */
+export function pageCsp(config: Pick<Config, 'allowedRedirectHosts' | 'instanceOrigin'>): string {
+  const formTargets = config.allowedRedirectHosts.flatMap((entry) => {
+    if (entry.startsWith('.')) return [`${entry.slice(1)}:*`, `*${entry}:*`];
+    return [entry.includes(':') ? entry : `${entry}:*`];
+  });
+  return [
+    "default-src 'none'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `form-action 'self' ${formTargets.join(' ')}`.trim(),
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    ...(config.instanceOrigin.startsWith('https:') ? ['upgrade-insecure-requests'] : []),
+  ].join('; ');
+}
+
+export function sendPage(res: Response, config: Config, status: number, title: string, body: SafeHtml): void {
+  res.status(status);
+  res.setHeader('Content-Security-Policy', pageCsp(config));
+  // Same-origin rather than helmet's no-referrer: with no-referrer browsers send `Origin: null` on the form post.
+  res.setHeader('Referrer-Policy', 'same-origin');
+  res.type('html').send(renderPage(title, body));
+}
