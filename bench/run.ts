@@ -1,0 +1,242 @@
+// `npm run bench`: measures the gateway against the budgets of DESIGN §9 in one run of about two minutes, on
+// loopback only, and writes bench/results.md. Phases: start-up of `npm start`; a bare node:http baseline and
+// /auth/verify with an access token, a session cookie and a PAT (interleaved rounds, so a shared machine's
+// drifting load hits all alike); raw bcrypt vs password sign-in, alone and while verify runs; end to end through
+// the shipped nginx config (when nginx is installed) vs the same nginx with a zero-cost auth service.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { APP_HOST, REPO_ROOT, startNginx } from '../test/support/nginx.js';
+import { findExecutable, freePort } from '../test/support/services.js';
+import { createFixtures, type Fixtures } from './lib/fixtures.js';
+import { median, runInterleaved, runLoad, type LoadResult, type Scenario } from './lib/load.js';
+import { describeMachine, loadAverage } from './lib/machine.js';
+import { rssMb, sampleRss, sleep, startChild, waitForOk, type Child } from './lib/processes.js';
+import { renderResults, type BenchData } from './lib/report.js';
+
+/** Measured seconds per run; interleaved phases repeat each scenario ROUNDS times. */
+const SECONDS = 4;
+const ROUNDS = 3;
+const SIGN_IN_SECONDS = 5;
+const SIGN_IN_ROUNDS = 2;
+const BCRYPT_COST = 10;
+const RESULTS = join(REPO_ROOT, 'bench', 'results.md');
+const TSX = ['--import', 'tsx'];
+const ORIGINAL_URL = `https://${APP_HOST}/docs/index.html`;
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+const children: Child[] = [];
+
+function gatewayEnv(port: number, dir: string, name: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('GATEWAY_')) env[key] = value;
+  return {
+    ...env,
+    GATEWAY_PORT: String(port),
+    GATEWAY_HOST: '127.0.0.1',
+    GATEWAY_DATABASE_URL: `sqlite:${join(dir, name)}`,
+    GATEWAY_LOG_LEVEL: 'warn',
+    GATEWAY_BCRYPT_COST: String(BCRYPT_COST),
+  };
+}
+
+async function measureStartup(dir: string): Promise<{ freshMs: number; againMs: number }> {
+  const once = async () => {
+    const port = await freePort();
+    const child = startChild('npm', ['start'], { cwd: REPO_ROOT, env: gatewayEnv(port, dir, 'startup.db'), group: true });
+    try {
+      return await waitForOk(`http://127.0.0.1:${port}/healthz`, child, 30_000, 5);
+    } finally {
+      await child.stop();
+    }
+  };
+  const freshMs = await once();
+  const againMs = await once();
+  return { freshMs, againMs };
+}
+
+async function startBare(): Promise<{ child: Child; port: number }> {
+  const port = await freePort();
+  const child = startChild(process.execPath, [...TSX, 'bench/servers/bare-server.ts'], { cwd: REPO_ROOT, env: { ...process.env, BENCH_PORT: String(port) } });
+  children.push(child);
+  await waitForOk(`http://127.0.0.1:${port}/`, child);
+  return { child, port };
+}
+
+async function startGateway(dir: string): Promise<{ child: Child; port: number; base: string }> {
+  const port = await freePort();
+  const env = {
+    ...gatewayEnv(port, dir, 'gateway.db'),
+    GATEWAY_INSTANCE_URL: 'https://auth.example.test',
+    GATEWAY_ALLOWED_REDIRECT_HOSTS: '.example.test',
+    GATEWAY_ACCESS_RULES_FILE: join(REPO_ROOT, 'config', 'access-rules.example.json'),
+  };
+  const child = startChild(process.execPath, [...TSX, 'src/main.ts'], { cwd: REPO_ROOT, env });
+  children.push(child);
+  const base = `http://127.0.0.1:${port}`;
+  await waitForOk(`${base}/healthz`, child);
+  return { child, port, base };
+}
+
+async function rawBcrypt(seconds: number): Promise<number> {
+  const child = startChild(process.execPath, [...TSX, 'bench/servers/bcrypt-raw.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, BENCH_BCRYPT_COST: String(BCRYPT_COST), BENCH_IN_FLIGHT: '8', BENCH_SECONDS: String(seconds) },
+  });
+  await new Promise((resolve) => child.process.once('exit', resolve));
+  const line = child.output().trim().split('\n').pop() ?? '';
+  return (JSON.parse(line) as { comparesPerSecond: number }).comparesPerSecond;
+}
+
+/** Raw bcrypt and sign-in alternate; then sign-in again while verify runs at a fixed rate. */
+async function signInPhase(base: string, fixtures: Fixtures): Promise<BenchData['signIn']> {
+  // Round-robin over several accounts: the gateway refuses more than a few attempts in flight per account.
+  let next = 0;
+  const bodies = fixtures.signInAccounts.map((a) => JSON.stringify({ passwordCredentials: a }));
+  const signIn = (label: string, warmUpSeconds: number) =>
+    runLoad(label, {
+      url: `${base}/api/v1/auth/signin`,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/v1/auth/signin',
+          headers: { 'Content-Type': 'application/json' },
+          setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length]! }),
+        },
+      ],
+      connections: 8,
+      seconds: SIGN_IN_SECONDS,
+      warmUpSeconds,
+    });
+  const raws: number[] = [];
+  const alones: LoadResult[] = [];
+  for (let round = 0; round < SIGN_IN_ROUNDS; round++) {
+    log(`raw bcrypt compare throughput, round ${round + 1}`);
+    raws.push(await rawBcrypt(SIGN_IN_SECONDS));
+    log(`password sign-in alone, round ${round + 1}`);
+    alones.push(await signIn('password sign-in', round === 0 ? 1 : 0));
+  }
+  const alone: LoadResult = {
+    ...alones[0]!,
+    seconds: alones.reduce((sum, r) => sum + r.seconds, 0),
+    okPerSecond: median(alones.map((r) => r.okPerSecond)),
+    requestsPerSecond: median(alones.map((r) => r.requestsPerSecond)),
+    non2xx: alones.reduce((sum, r) => sum + r.non2xx, 0),
+    rounds: alones.length,
+    ratio: median(alones.map((r, i) => r.okPerSecond / raws[i]!)),
+  };
+  log('password sign-in while verify runs at a fixed rate');
+  const [together, verifyMeanwhile] = await Promise.all([
+    signIn('password sign-in, verify running', 0),
+    runLoad('/auth/verify during sign-ins', {
+      url: `${base}/auth/verify`,
+      headers: { 'X-Original-URL': ORIGINAL_URL, Accept: '*/*', Authorization: `Bearer ${fixtures.accessToken}` },
+      connections: 10,
+      overallRate: 1000,
+      seconds: SIGN_IN_SECONDS * 2,
+      warmUpSeconds: 0,
+    }),
+  ]);
+  return { rawComparesPerSecond: median(raws), alone, together, verifyMeanwhile };
+}
+
+async function nginxPhase(gatewayPort: number, ssoSession: string): Promise<BenchData['nginx']> {
+  if (!findExecutable('nginx')) return { skipped: 'nginx is not installed (apt-get install nginx).' };
+  const app = await startBare();
+  const zeroAuth = await startBare();
+  // Both nginx instances run the same rendered config; only the auth upstream differs.
+  const zeroNginx = await startNginx({ gatewayPort: zeroAuth.port, appPort: app.port, rateLimits: 'unlimited' });
+  const realNginx = await startNginx({ gatewayPort, appPort: app.port, rateLimits: 'unlimited' });
+  const through = (label: string, httpsPort: number): Scenario => ({
+    label,
+    options: {
+      url: `https://127.0.0.1:${httpsPort}/docs/index.html`,
+      servername: APP_HOST,
+      headers: { Host: `${APP_HOST}:${httpsPort}`, Cookie: `sso_session=${ssoSession}`, Accept: 'text/html' },
+    },
+  });
+  try {
+    log('nginx auth_request: zero-cost auth service vs the gateway, interleaved');
+    const [zeroCost, real] = await runInterleaved(
+      [through('nginx + zero-cost auth_request → app', zeroNginx.httpsPort), through('nginx + gateway auth_request (session cookie) → app', realNginx.httpsPort)],
+      ROUNDS,
+      SECONDS,
+    );
+    return { real: real!, zeroCost: zeroCost! };
+  } finally {
+    await realNginx.stop();
+    await zeroNginx.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const machine = describeMachine();
+  const loadBefore = loadAverage();
+  const dir = mkdtempSync(join(tmpdir(), 'sso-gw-bench-'));
+  try {
+    log('start-up: npm start until /healthz answers');
+    const startup = await measureStartup(dir);
+
+    const bare = await startBare();
+    const gateway = await startGateway(dir);
+    const fixtures = await createFixtures(gateway.base);
+    await sleep(2000);
+    const idleMb = rssMb(gateway.child.pid);
+
+    const verifyScenario = (label: string, credential: Record<string, string>): Scenario => ({
+      label,
+      options: { url: `${gateway.base}/auth/verify`, headers: { 'X-Original-URL': ORIGINAL_URL, Accept: '*/*', ...credential } },
+    });
+    log(`baseline and /auth/verify (access token, session cookie, PAT), ${ROUNDS} interleaved rounds`);
+    const verifyPhases = await sampleRss(gateway.child.pid, () =>
+      runInterleaved(
+        [
+          { label: 'bare `node:http` (baseline)', options: { url: `http://127.0.0.1:${bare.port}/` } },
+          verifyScenario('/auth/verify, access token', { Authorization: `Bearer ${fixtures.accessToken}` }),
+          verifyScenario('/auth/verify, session cookie', { Cookie: `sso_session=${fixtures.ssoSession}` }),
+          verifyScenario('/auth/verify, personal access token', { Authorization: `Bearer ${fixtures.pat}` }),
+        ],
+        ROUNDS,
+        SECONDS,
+      ),
+    );
+    const [baseline, token, cookie, pat] = verifyPhases.result as [LoadResult, LoadResult, LoadResult, LoadResult];
+
+    const signInPhases = await sampleRss(gateway.child.pid, () => signInPhase(gateway.base, fixtures));
+
+    const nginx = await sampleRss(gateway.child.pid, () => nginxPhase(gateway.port, fixtures.ssoSession));
+
+    const data: BenchData = {
+      startedAt,
+      totalSeconds: (performance.now() - t0) / 1000,
+      machine,
+      loadBefore,
+      loadAfter: loadAverage(),
+      bcryptCost: BCRYPT_COST,
+      baseline,
+      verify: { token, cookie, pat },
+      signIn: signInPhases.result,
+      nginx: nginx.result,
+      memory: {
+        idleMb,
+        verifyStartMb: verifyPhases.startMb,
+        verifyEndMb: verifyPhases.endMb,
+        maxUnderLoadMb: Math.max(verifyPhases.maxMb, signInPhases.maxMb, nginx.maxMb),
+      },
+      startup,
+    };
+    writeFileSync(RESULTS, renderResults(data));
+    log(`wrote ${RESULTS} (${Math.round(data.totalSeconds)} s)`);
+    process.stdout.write(renderResults(data));
+  } finally {
+    for (const child of children.reverse()) await child.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  void Promise.all(children.map((c) => c.stop())).finally(() => process.exit(1));
+});

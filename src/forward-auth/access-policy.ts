@@ -1,0 +1,62 @@
+// Access decisions: the first rule whose host and path prefix match the request decides; no match → the file's
+// default. Prefixes match whole segments (`/admin` covers `/admin` and `/admin/x`, not `/administrator`).
+// nginx routes paths case-sensitively but many apps behind it (Express among them) do not, so a request is
+// judged twice, once as written and once lower-cased, and passes only if both pass: neither kind of app can be
+// reached around a rule by changing letter case (security catalogue H.79).
+import type { AccessRules, CompiledRule, Verdict } from './access-rules.js';
+import type { OriginalTarget } from './original-request.js';
+
+export interface Subject {
+  username: string;
+  role: string;
+}
+
+function hostMatches(rule: CompiledRule, target: OriginalTarget): boolean {
+  const h = rule.host;
+  switch (h.kind) {
+    case 'any':
+      return true;
+    case 'domain':
+      return target.hostname === h.name || target.hostname.endsWith(`.${h.name}`);
+    case 'exact':
+      return target.hostname === h.name && (h.port === null || h.port === target.port);
+  }
+}
+
+function prefixMatches(prefix: string, path: string): boolean {
+  if (prefix === '/') return true;
+  return path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === 47 /* / */);
+}
+
+/** The rule that decides `target`, comparing paths as written (`folded` false) or lower-cased. */
+export function findDecidingRule(rules: AccessRules, target: OriginalTarget, folded: boolean): CompiledRule | null {
+  const path = folded ? target.path.toLowerCase() : target.path;
+  for (const rule of rules.rules) {
+    if (hostMatches(rule, target) && prefixMatches(folded ? rule.pathLower : rule.path, path)) return rule;
+  }
+  return null;
+}
+
+function permits(allow: CompiledRule['allow'] | Verdict, subject: Subject): boolean {
+  if (allow === 'any') return true;
+  if (allow === 'none') return false;
+  return (
+    allow.roles.has(subject.role) ||
+    allow.users.has(subject.username) ||
+    (allow.userPattern !== null && allow.userPattern.matches(subject.username))
+  );
+}
+
+/** True when `subject` may reach `target`. */
+export function isAllowed(rules: AccessRules, subject: Subject, target: OriginalTarget): boolean {
+  if (rules.rules.length === 0) return rules.fallback === 'any';
+  const asWritten = findDecidingRule(rules, target, false);
+  if (!permits(asWritten?.allow ?? rules.fallback, subject)) return false;
+  const folded = findDecidingRule(rules, target, true);
+  return folded === asWritten || permits(folded?.allow ?? rules.fallback, subject);
+}
+
+/** Without a believable target only a rule-free configuration can allow: nothing else can be judged. */
+export function isAllowedWithoutTarget(rules: AccessRules): boolean {
+  return rules.rules.length === 0 && rules.fallback === 'any';
+}

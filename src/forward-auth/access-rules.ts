@@ -1,0 +1,166 @@
+// The access-rules file (GATEWAY_ACCESS_RULES_FILE, JSON): which signed-in users may reach which host and path
+// prefix. Read once at start, validated with zod, every problem reported together, compiled (hosts lower-cased,
+// paths canonical, user patterns compiled with RE2, linear time). config/access-rules.example.json shows the shape.
+import { readFileSync } from 'node:fs';
+import { RE2JS } from 're2js';
+import { z } from 'zod';
+import { usernameSchema } from '../users/username.js';
+import { canonicalizePath } from './canonical-path.js';
+
+export type Verdict = 'any' | 'none';
+
+export interface CompiledRule {
+  /** Position in the file (1-based), for logs. */
+  index: number;
+  /** `*`: every host; `.example.com`: that domain and its subdomains; else one host name. */
+  host: { kind: 'any' } | { kind: 'domain'; name: string } | { kind: 'exact'; name: string; port: number | null };
+  /** Canonical prefix, and the same lower-cased (see access-policy.ts for why both). */
+  path: string;
+  pathLower: string;
+  allow: Verdict | { roles: ReadonlySet<string>; users: ReadonlySet<string>; userPattern: RE2JS | null };
+}
+
+export interface AccessRules {
+  /** What applies when no rule matches: `any` signed-in user (the default) or `none`. */
+  fallback: Verdict;
+  rules: readonly CompiledRule[];
+}
+
+export const NO_RULES: AccessRules = Object.freeze({ fallback: 'any', rules: Object.freeze([]) });
+
+export class AccessRulesError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`access rules ${file} are invalid:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'AccessRulesError';
+  }
+}
+
+const HOST_RULE = /^(\*|\.?[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?(?::[0-9]{1,5})?)$/;
+const MAX_PATTERN_LENGTH = 1000;
+
+/** A user pattern, compiled at load (RE2: linear time, Go syntax as Memos' identifier filter). */
+const userPatternSchema = z
+  .string()
+  .min(1)
+  .max(MAX_PATTERN_LENGTH)
+  .transform((pattern, ctx) => {
+    try {
+      return RE2JS.compile(pattern);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : 'does not compile' });
+      return z.NEVER;
+    }
+  });
+
+const allowListSchema = z
+  .strictObject({
+    roles: z.array(z.enum(['ADMIN', 'USER'])).max(10).optional(),
+    users: z.array(usernameSchema).max(10_000).optional(),
+    userPattern: userPatternSchema.optional(),
+  })
+  .refine((a) => (a.roles?.length ?? 0) + (a.users?.length ?? 0) > 0 || a.userPattern !== undefined, {
+    message: 'name at least one of roles, users, userPattern (or use "any" / "none")',
+  })
+  .transform((a) => ({ roles: new Set<string>(a.roles ?? []), users: new Set<string>(a.users ?? []), userPattern: a.userPattern ?? null }));
+const verdictSchema = z.enum(['any', 'none']);
+
+/** `"any"`, `"none"` or a list object; checked by shape so the message names the actual mistake. */
+const allowSchema = z.unknown().transform((value, ctx): CompiledRule['allow'] => {
+  if (value === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'required: "any", "none" or { roles, users, userPattern }' });
+    return z.NEVER;
+  }
+  const result = typeof value === 'string' ? verdictSchema.safeParse(value) : allowListSchema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
+
+const hostSchema = z
+  .string()
+  .transform((h) => h.trim().toLowerCase())
+  .pipe(z.string().regex(HOST_RULE, 'must be "*", a host name (optionally :port) or .domain'))
+  .transform((host, ctx): CompiledRule['host'] => {
+    if (host === '*') return { kind: 'any' };
+    if (host.startsWith('.')) return { kind: 'domain', name: host.slice(1) };
+    const colon = host.lastIndexOf(':');
+    if (colon === -1) return { kind: 'exact', name: host, port: null };
+    const port = Number(host.slice(colon + 1));
+    if (port < 1 || port > 65535) ctx.addIssue({ code: 'custom', message: 'port out of range' });
+    return { kind: 'exact', name: host.slice(0, colon), port };
+  });
+
+const pathSchema = z
+  .string()
+  .max(1024)
+  .default('/')
+  .transform((path, ctx) => {
+    const canonical = path.startsWith('/') ? canonicalizePath(path) : null;
+    if (canonical === null) {
+      ctx.addIssue({ code: 'custom', message: `"${path.slice(0, 80)}" is not a canonical path starting with /` });
+      return z.NEVER;
+    }
+    return canonical;
+  });
+
+const ruleSchema = z.strictObject({
+  comment: z.string().max(1000).optional(),
+  host: hostSchema,
+  path: pathSchema,
+  allow: allowSchema,
+});
+
+const fileSchema = z.strictObject({
+  comment: z.string().max(1000).optional(),
+  default: z.enum(['any', 'none']).default('any'),
+  // Each rule is checked on its own below, so one bad rule does not hide the problems of the others.
+  rules: z.array(z.unknown()).max(10_000),
+});
+
+/** Validates and compiles parsed JSON; throws AccessRulesError with every problem found. */
+export function compileAccessRules(input: unknown, file = 'access rules'): AccessRules {
+  const parsed = fileSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new AccessRulesError(
+      file,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`),
+    );
+  }
+  const problems: string[] = [];
+  const rules: CompiledRule[] = [];
+  parsed.data.rules.forEach((raw, i) => {
+    const rule = ruleSchema.safeParse(raw);
+    if (rule.success) {
+      const { host, path, allow } = rule.data;
+      rules.push({ index: i + 1, host, path, pathLower: path.toLowerCase(), allow });
+      return;
+    }
+    for (const issue of rule.error.issues) problems.push(`rules.${i}${issue.path.map((p) => `.${String(p)}`).join('')}: ${issue.message}`);
+  });
+  if (problems.length > 0) throw new AccessRulesError(file, problems);
+  return Object.freeze({
+    fallback: parsed.data.default,
+    rules: Object.freeze(rules),
+  });
+}
+
+/** Reads, validates and compiles the rules file; no file configured means no rules (any signed-in user). */
+export function loadAccessRules(file: string | null): AccessRules {
+  if (file === null) return NO_RULES;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new AccessRulesError(file, [`cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`]);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new AccessRulesError(file, [`not valid JSON: ${err instanceof Error ? err.message : 'parse error'}`]);
+  }
+  return compileAccessRules(json, file);
+}

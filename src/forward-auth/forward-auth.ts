@@ -1,0 +1,122 @@
+// The forward-auth decision for one nginx subrequest: who is calling (bearer access token or PAT, else the
+// sso_session cookie; the refresh cookie is never a credential here), then whether the access rules let them
+// reach the original URL. One instance per Deps (its caches listen to revocation events), built on first use.
+import { parseBearer, PAT_PREFIX } from '../auth/authenticate.js';
+import type { Deps } from '../deps.js';
+import { checkReturnUrl } from './return-url.js';
+import { AccessTokenCheck } from './access-token-check.js';
+import { loadAccessRules, type AccessRules } from './access-rules.js';
+import { isAllowed, isAllowedWithoutTarget } from './access-policy.js';
+import { findCookie } from './cookie-value.js';
+import type { Identity } from './identity.js';
+import type { TargetParse } from './original-request.js';
+import { PatCheck } from './pat-check.js';
+import { SessionCheck } from './session-check.js';
+import { SSO_COOKIE } from '../http/cookies.js';
+
+/** Longest wait for one database/Redis lookup before the answer is 503 (nginx then denies). */
+const LOOKUP_TIMEOUT_MS = 3000;
+const BEARER_SCHEME = /^bearer(?:[ \t]|$)/i;
+
+export interface VerifyInput {
+  authorization: string | undefined;
+  cookie: string | undefined;
+  /** A browser navigation (Accept has text/html, not XHR): a 401 then carries the sign-in URL. */
+  wantsHtml: boolean;
+  /** The original request, parsed only when the peer is a trusted proxy (else `absent`). */
+  target: TargetParse;
+}
+
+export type DenialReason = 'no-credentials' | 'invalid-bearer' | 'invalid-session' | 'rule-denied' | 'unjudgeable-target';
+
+export type VerifyDecision =
+  | { kind: 'allow'; identity: Identity }
+  | { kind: 'unauthenticated'; reason: DenialReason; invalidBearer: boolean; signInUrl: string | null }
+  | { kind: 'forbidden'; reason: DenialReason; username: string };
+
+export class ForwardAuth {
+  private readonly tokens: AccessTokenCheck;
+  private readonly sessions: SessionCheck;
+  private readonly pats: PatCheck;
+  private readonly signInPage: string;
+
+  constructor(
+    private readonly deps: Deps,
+    readonly rules: AccessRules,
+  ) {
+    this.tokens = new AccessTokenCheck(deps.keys);
+    this.sessions = new SessionCheck(deps.store, LOOKUP_TIMEOUT_MS);
+    this.pats = new PatCheck(() => deps.pats, LOOKUP_TIMEOUT_MS);
+    this.signInPage = `${deps.config.instanceUrl}/auth`;
+    deps.events.on('sessions-revoked', (ids) => this.sessions.forgetSessions(ids));
+    deps.events.on('pats-revoked', (_userId, tokenIds) => this.pats.forgetTokens(tokenIds));
+    deps.events.on('user-changed', (userId) => {
+      this.tokens.forgetUser(userId, deps.clock.now().getTime());
+      this.sessions.forgetUser(userId);
+      this.pats.forgetUser(userId);
+    });
+  }
+
+  async decide(input: VerifyInput): Promise<VerifyDecision> {
+    const now = this.deps.clock.now().getTime();
+    const authorization = input.authorization;
+    let identity: Identity | null = null;
+    if (authorization !== undefined && BEARER_SCHEME.test(authorization)) {
+      // A bearer that is present but bad is a 401 even beside a good cookie: never a silent fallback (DESIGN §5).
+      const bearer = parseBearer(authorization);
+      if (bearer.kind === 'token') {
+        identity = bearer.token.startsWith(PAT_PREFIX)
+          ? await this.pats.check(bearer.token, now)
+          : await this.tokens.check(bearer.token, now);
+      }
+      if (identity === null) return { kind: 'unauthenticated', reason: 'invalid-bearer', invalidBearer: true, signInUrl: null };
+    } else {
+      // Other schemes (an app's own Basic auth) are the app's business; the session cookie decides.
+      const ssoToken = input.cookie === undefined ? null : findCookie(input.cookie, SSO_COOKIE);
+      if (ssoToken !== null) identity = await this.sessions.check(ssoToken, now);
+      if (identity === null) {
+        return {
+          kind: 'unauthenticated',
+          reason: ssoToken === null ? 'no-credentials' : 'invalid-session',
+          invalidBearer: false,
+          signInUrl: input.wantsHtml ? this.signInUrl(input.target) : null,
+        };
+      }
+    }
+    return this.authorize(identity, input.target);
+  }
+
+  private authorize(identity: Identity, target: TargetParse): VerifyDecision {
+    switch (target.kind) {
+      case 'ok':
+        return isAllowed(this.rules, identity, target.target)
+          ? { kind: 'allow', identity }
+          : { kind: 'forbidden', reason: 'rule-denied', username: identity.username };
+      case 'absent':
+        return isAllowedWithoutTarget(this.rules)
+          ? { kind: 'allow', identity }
+          : { kind: 'forbidden', reason: 'unjudgeable-target', username: identity.username };
+      case 'invalid':
+        return { kind: 'forbidden', reason: 'unjudgeable-target', username: identity.username };
+    }
+  }
+
+  /** `<instance>/auth?redirect=<original URL>` when that URL passes the one return-URL check, else `/auth`. */
+  private signInUrl(target: TargetParse): string {
+    if (target.kind !== 'ok') return this.signInPage;
+    const back = checkReturnUrl(this.deps.config, target.target.url);
+    return back === null ? this.signInPage : `${this.signInPage}?redirect=${encodeURIComponent(back)}`;
+  }
+}
+
+const instances = new WeakMap<Deps, ForwardAuth>();
+
+/** The ForwardAuth of these deps, made (and the access rules file loaded) on first use. */
+export function getForwardAuth(deps: Deps): ForwardAuth {
+  let instance = instances.get(deps);
+  if (instance === undefined) {
+    instance = new ForwardAuth(deps, loadAccessRules(deps.config.accessRulesFile));
+    instances.set(deps, instance);
+  }
+  return instance;
+}

@@ -1,0 +1,34 @@
+// Who a forward-auth request belongs to, and the response headers that tell nginx (and, through
+// auth_request_set, the app). Built once per cache entry, so an allowed request allocates no header objects.
+
+export interface Identity {
+  userId: number;
+  username: string;
+  role: string;
+  /** Empty when unknown: the access token carries no email (Memos' claim set). */
+  email: string;
+  /** Flat [name, value, …] list for ServerResponse.writeHead, the allow answer in full. */
+  allowHeaders: readonly string[];
+}
+
+/** Header values must be visible Latin-1; anything else would throw in writeHead, so it is left out. */
+const HEADER_SAFE = /^[\x20-\x7e]*$/;
+
+export function buildIdentity(user: { id: number; username: string; role: string; email: string }): Identity {
+  const email = HEADER_SAFE.test(user.email) ? user.email : '';
+  return {
+    userId: user.id,
+    username: user.username,
+    role: user.role,
+    email,
+    allowHeaders: Object.freeze([
+      'X-Auth-Request-User', user.username,
+      'X-Auth-Request-Email', email,
+      'X-Auth-Request-User-Id', String(user.id),
+      'X-Auth-Request-Role', user.role,
+      'Cache-Control', 'no-store',
+      // nginx reads the subrequest's body: an explicit empty one, never a chunked stream (ENVIRONMENT.md).
+      'Content-Length', '0',
+    ]),
+  };
+}

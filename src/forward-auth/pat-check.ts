@@ -1,0 +1,71 @@
+// Personal access tokens at /auth/verify, through the PAT module's authenticator (deps.pats) behind a bounded
+// cache keyed by the token's SHA-256 (PAT_CACHE_TTL_MS; concurrent misses share one lookup). 'pats-revoked' and
+// 'user-changed' on this replica drop entries at once; a revocation elsewhere is seen when the entry expires
+// (< 5 s), as is a PAT's own expiry.
+import type { PatAuthenticator } from '../auth/authenticate.js';
+import { sha256Hex } from '../auth/secrets.js';
+import { BoundedCache } from './bounded-cache.js';
+import { withDeadline } from './deadline.js';
+import { buildIdentity, type Identity } from './identity.js';
+
+export const PAT_CACHE_TTL_MS = 4000;
+const MAX_CACHED_PATS = 20_000;
+/** `memos_pat_` + 32 alphanumerics; longer values are refused before any work. */
+const MAX_PAT_LENGTH = 128;
+
+interface PatEntry {
+  tokenId: string;
+  identity: Identity;
+}
+
+export class PatCheck {
+  private readonly cache = new BoundedCache<PatEntry>(MAX_CACHED_PATS);
+  private readonly inFlight = new Map<string, Promise<PatEntry | null>>();
+  private generation = 0;
+
+  constructor(
+    /** Read on every miss: the PAT module may be wired after start-up. */
+    private readonly authenticator: () => PatAuthenticator | null,
+    private readonly lookupTimeoutMs: number,
+  ) {}
+
+  async check(token: string, now: number): Promise<Identity | null> {
+    if (token.length > MAX_PAT_LENGTH) return null;
+    const hash = sha256Hex(token);
+    const cached = this.cache.find(hash, now);
+    if (cached !== undefined) return cached.identity;
+    let pending = this.inFlight.get(hash);
+    if (pending === undefined) {
+      const started = this.lookup(token, hash, now).finally(() => {
+        if (this.inFlight.get(hash) === started) this.inFlight.delete(hash);
+      });
+      pending = started;
+      this.inFlight.set(hash, started);
+    }
+    return (await pending)?.identity ?? null;
+  }
+
+  forgetUser(userId: number): void {
+    this.generation += 1;
+    this.cache.deleteWhere((e) => e.identity.userId === userId);
+    this.inFlight.clear();
+  }
+
+  forgetTokens(tokenIds: readonly string[]): void {
+    this.generation += 1;
+    const gone = new Set(tokenIds);
+    this.cache.deleteWhere((e) => gone.has(e.tokenId));
+    this.inFlight.clear();
+  }
+
+  private async lookup(token: string, hash: string, now: number): Promise<PatEntry | null> {
+    const pats = this.authenticator();
+    if (pats === null) return null;
+    const generation = this.generation;
+    const found = await withDeadline(pats.authenticate(token), this.lookupTimeoutMs);
+    if (found === null || found.user.state !== 'NORMAL') return null;
+    const entry: PatEntry = { tokenId: found.tokenId, identity: buildIdentity(found.user) };
+    if (generation === this.generation) this.cache.set(hash, entry, now + PAT_CACHE_TTL_MS);
+    return entry;
+  }
+}

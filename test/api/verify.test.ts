@@ -1,0 +1,146 @@
+// /auth/verify credentials: access token (no database), sso_session cookie, PAT; revocations seen at once on the
+// same gateway and within 5 s on another; what is never a credential here.
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { createStorage, startTestGateway, STORAGE_MODES, type TestGateway } from '../support/gateway.js';
+import { createAdmin, createUser, signIn, type SignedIn } from '../support/users.js';
+import { APP, bearer, forwardAuthEnv, ssoCookie, verify, writeRulesFile, type RulesFile } from './verify-support.js';
+
+function assertIdentity(res: { status: number; headers: Record<string, string> }, user: { id: number; username: string; role: string; email: string }) {
+  assert.equal(res.status, 200);
+  assert.equal(res.headers['x-auth-request-user'], user.username);
+  assert.equal(res.headers['x-auth-request-user-id'], String(user.id));
+  assert.equal(res.headers['x-auth-request-role'], user.role);
+  assert.equal(res.headers['x-auth-request-email'], user.email);
+  assert.equal(res.headers['content-length'], '0');
+}
+
+for (const mode of STORAGE_MODES) {
+  describe(`forward auth credentials [${mode}]`, () => {
+    let gw: TestGateway;
+    let rules: RulesFile;
+    let admin: SignedIn;
+    let user: SignedIn;
+    const email = 'carol@example.test';
+
+    beforeEach(async () => {
+      rules = writeRulesFile();
+      gw = await startTestGateway(mode, { env: forwardAuthEnv(rules) });
+      admin = await createAdmin(gw);
+      const created = await createUser(gw, { email }, admin);
+      user = await signIn(gw, created.username, created.password);
+    });
+
+    afterEach(async () => {
+      await gw.close();
+      rules.remove();
+    });
+
+    test('an access token passes with the identity from its claims, without touching the database', async () => {
+      await gw.deps.store.close();
+      const res = await verify(gw, bearer(user.accessToken));
+      // The access token carries no email (Memos' claims), so that header is present but empty.
+      assertIdentity(res, { id: user.userId, username: user.username, role: 'USER', email: '' });
+      const stillCookie = await verify(gw, ssoCookie(user.jar.get('sso_session')!));
+      assert.ok(stillCookie.status >= 500, `the store really is closed: a session lookup answers ${stillCookie.status}`);
+    });
+
+    test('the sso_session cookie passes with the full identity', async () => {
+      const res = await verify(gw, ssoCookie(user.jar.get('sso_session')!));
+      assertIdentity(res, { id: user.userId, username: user.username, role: 'USER', email });
+      const again = await verify(gw, { Cookie: `theme=dark; sso_session=${user.jar.get('sso_session')!}; x=1` });
+      assert.equal(again.status, 200);
+    });
+
+    test('a personal access token passes, and stops at once when it is revoked', async () => {
+      const created = await gw.http.post(`/api/v1/users/${user.userId}/personalAccessTokens`).set(user.auth).send({ description: 'ci' });
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      const pat = created.body.token as string;
+      assertIdentity(await verify(gw, bearer(pat)), { id: user.userId, username: user.username, role: 'USER', email });
+
+      const tokenId = String(created.body.personalAccessToken.name).split('/').pop();
+      const revoked = await gw.http.delete(`/api/v1/users/${user.userId}/personalAccessTokens/${tokenId}`).set(user.auth);
+      assert.equal(revoked.status, 200);
+      const after = await verify(gw, bearer(pat));
+      assert.equal(after.status, 401);
+      assert.match(String(after.headers['www-authenticate']), /invalid_token/);
+    });
+
+    test('a signed-out session is refused at once on the same gateway', async () => {
+      const cookie = user.jar.get('sso_session')!;
+      assert.equal((await verify(gw, ssoCookie(cookie))).status, 200, 'cached as valid first');
+      const out = await gw.http.post('/api/v1/auth/signout').set('Cookie', user.jar.header());
+      assert.equal(out.status, 200);
+      assert.equal((await verify(gw, ssoCookie(cookie))).status, 401);
+    });
+
+    test('archiving a user refuses their cookie and their earlier access tokens at once on the same gateway', async () => {
+      assert.equal((await verify(gw, ssoCookie(user.jar.get('sso_session')!))).status, 200);
+      assert.equal((await verify(gw, bearer(user.accessToken))).status, 200);
+      gw.clock.advance(1000);
+      const archived = await gw.http.patch(`/api/v1/users/${user.userId}`).set(admin.auth).send({ state: 'ARCHIVED' });
+      assert.equal(archived.status, 200, JSON.stringify(archived.body));
+      assert.equal((await verify(gw, ssoCookie(user.jar.get('sso_session')!))).status, 401);
+      assert.equal((await verify(gw, bearer(user.accessToken))).status, 401);
+    });
+
+    test('the refresh cookie alone is not a credential here', async () => {
+      const res = await verify(gw, { Cookie: `memos_refresh=${user.jar.get('memos_refresh')!}` });
+      assert.equal(res.status, 401);
+      assert.equal(res.headers['x-auth-request-user'], undefined);
+    });
+
+    test('a bad bearer is a 401 even beside a valid cookie, while another scheme leaves the cookie to decide', async () => {
+      const cookie = ssoCookie(user.jar.get('sso_session')!).Cookie;
+      for (const authorization of ['Bearer nonsense', 'Bearer', 'Bearer a b', `Bearer ${user.accessToken}x`, 'Bearer memos_pat_0000000000000000000000000000000']) {
+        const res = await verify(gw, { Authorization: authorization, Cookie: cookie });
+        assert.equal(res.status, 401, authorization);
+        assert.match(String(res.headers['www-authenticate']), /error="invalid_token"/);
+      }
+      const basic = await verify(gw, { Authorization: 'Basic YWxpY2U6c2VjcmV0', Cookie: cookie });
+      assert.equal(basic.status, 200);
+    });
+
+    test('every method is answered the same way', async () => {
+      for (const method of ['post', 'put', 'delete', 'head', 'options', 'patch'] as const) {
+        const res = await gw.http[method]('/auth/verify').set({ 'X-Original-URL': `${APP}/x`, ...bearer(user.accessToken) });
+        assert.equal(res.status, 200, method);
+        assert.equal(res.headers['x-auth-request-user'], user.username, method);
+      }
+      assert.equal((await gw.http.post('/auth/verify').set('X-Original-URL', `${APP}/x`)).status, 401);
+    });
+
+    test('spellings of the path that Express routes (the route-table entry) answer exactly like the fast path', async () => {
+      for (const path of ['/auth/verify/', '/AUTH/Verify']) {
+        const ok = await gw.http.get(path).set({ 'X-Original-URL': `${APP}/x`, ...bearer(user.accessToken) });
+        assertIdentity(ok, { id: user.userId, username: user.username, role: 'USER', email: '' });
+        const denied = await gw.http.get(path).set({ 'X-Original-URL': `${APP}/admin`, ...bearer(user.accessToken) });
+        assert.equal(denied.status, 403, path);
+        assert.equal((await gw.http.get(path).set('X-Original-URL', `${APP}/x`)).status, 401, path);
+      }
+    });
+  });
+
+  describe(`forward auth across replicas [${mode}]`, () => {
+    test('a session signed out on one gateway is refused by another within 5 s', async () => {
+      const storage = await createStorage(mode);
+      const a = await startTestGateway(mode, { storage, env: forwardAuthEnv(null) });
+      const b = await startTestGateway(mode, { storage, env: forwardAuthEnv(null) });
+      try {
+        await createAdmin(a);
+        const created = await createUser(a);
+        const user = await signIn(a, created.username, created.password);
+        const cookie = ssoCookie(user.jar.get('sso_session')!);
+        assert.equal((await verify(b, cookie)).status, 200);
+        assert.equal((await a.http.post('/api/v1/auth/signout').set('Cookie', user.jar.header())).status, 200);
+        assert.equal((await verify(a, cookie)).status, 401);
+        b.clock.advance(5000);
+        assert.equal((await verify(b, cookie)).status, 401);
+      } finally {
+        await a.close();
+        await b.close();
+        await storage.destroy();
+      }
+    });
+  });
+}
