@@ -6,12 +6,14 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Deps } from './deps.js';
 import { AppError, errorMiddleware, notFoundMiddleware } from './errors.js';
+import { AUTH_BODY_LIMIT, DEFAULT_BODY_LIMIT, jsonBody } from './http/json-body.js';
 import { buildRouter } from './routes.js';
-
-const JSON_LIMIT = '16kb';
+import { FORM_PATHS, formBody, isParsedForm } from './web/form-body.js';
+import { serveVerifyAhead } from './forward-auth/verify-handler.js';
 
 /** Bodies are JSON only: anything else with content is refused with 415 before it is read. */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
+  if (isParsedForm(req)) return next(); // the sign-in page's form, parsed just before (web/form-body.ts)
   const length = req.headers['content-length'];
   const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
   if (hasBody && !req.is('application/json')) {
@@ -48,10 +50,14 @@ export function createApp(deps: Deps): Express {
   );
   app.use(helmet());
   app.use(noStore);
+  app.use(FORM_PATHS, formBody);
   app.use(requireJsonBody);
-  app.use(express.json({ limit: JSON_LIMIT, strict: true, type: 'application/json' }));
+  app.use('/api/v1/auth', jsonBody(AUTH_BODY_LIMIT));
+  app.use(jsonBody(DEFAULT_BODY_LIMIT));
   app.use(buildRouter(deps));
   app.use(notFoundMiddleware);
   app.use(errorMiddleware(deps.logger));
+  // The forward-auth hot path skips the middleware above (it is still in the route table for other spellings).
+  serveVerifyAhead(app, deps);
   return app;
 }

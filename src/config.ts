@@ -27,9 +27,16 @@ const schema = z.object({
   GATEWAY_BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
   GATEWAY_SESSION_MAX_AGE_DAYS: positiveInt(90),
   GATEWAY_DB_POOL_SIZE: positiveInt(10),
+  GATEWAY_DB_QUERY_TIMEOUT_MS: positiveInt(5000),
   GATEWAY_IDP_FILE: z.string().min(1).optional(),
   GATEWAY_ACCESS_RULES_FILE: z.string().min(1).optional(),
   GATEWAY_SECURE_COOKIES: bool.optional(),
+  GATEWAY_SIGNIN_MAX_FAILURES_PER_USER: positiveInt(5),
+  GATEWAY_SIGNIN_MAX_FAILURES_PER_IP: positiveInt(20),
+  GATEWAY_TOKEN_MAX_FAILURES_PER_IP: positiveInt(50),
+  GATEWAY_REGULATION_WINDOW_SECONDS: positiveInt(600),
+  GATEWAY_REGULATION_BAN_SECONDS: positiveInt(900),
+  GATEWAY_SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
 });
 
 export type Mode = (typeof MODES)[number];
@@ -41,7 +48,9 @@ export interface Config {
   readonly instanceUrl: string;
   readonly instanceOrigin: string;
   readonly instanceHost: string;
-  readonly database: { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'mysql'; readonly url: string; readonly poolSize: number };
+  readonly database:
+    | { readonly kind: 'sqlite'; readonly file: string }
+    | { readonly kind: 'mysql'; readonly url: string; readonly poolSize: number; readonly queryTimeoutMs: number };
   readonly redisUrl: string | null;
   readonly mode: Mode;
   /** Express `trust proxy` value: a list of addresses, subnets or the names loopback/linklocal/uniquelocal. */
@@ -56,6 +65,20 @@ export interface Config {
   readonly accessRulesFile: string | null;
   /** Force `Secure` on cookies even when neither the instance URL nor the request is https. */
   readonly forceSecureCookies: boolean;
+  /** On SIGTERM: how long readiness answers 503 while still serving, so load balancers stop sending work. */
+  readonly shutdownDelayMs: number;
+  /** Brute-force regulation: failures allowed per window before a ban, per account, per IP, per IP for tokens. */
+  readonly regulation: {
+    readonly perUser: Limit;
+    readonly perIp: Limit;
+    readonly tokenGuessPerIp: Limit;
+  };
+}
+
+interface Limit {
+  readonly maxFailures: number;
+  readonly windowSeconds: number;
+  readonly banSeconds: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
@@ -80,7 +103,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const instanceUrl = instance.origin + instance.pathname.replace(/\/+$/, '');
   const database = e.GATEWAY_DATABASE_URL.startsWith('sqlite:')
     ? ({ kind: 'sqlite', file: e.GATEWAY_DATABASE_URL.slice('sqlite:'.length) } as const)
-    : ({ kind: 'mysql', url: e.GATEWAY_DATABASE_URL, poolSize: e.GATEWAY_DB_POOL_SIZE } as const);
+    : ({ kind: 'mysql', url: e.GATEWAY_DATABASE_URL, poolSize: e.GATEWAY_DB_POOL_SIZE, queryTimeoutMs: e.GATEWAY_DB_QUERY_TIMEOUT_MS } as const);
   if (database.kind === 'sqlite' && database.file.length === 0) {
     errors.push('GATEWAY_DATABASE_URL: sqlite: needs a file path, e.g. sqlite:./data/gateway.db');
   }
@@ -105,6 +128,11 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       errors.push(`GATEWAY_ALLOWED_REDIRECT_HOSTS: "${h}" is not a host or .domain`);
     }
   }
+  const limit = (maxFailures: number): Limit => ({
+    maxFailures,
+    windowSeconds: e.GATEWAY_REGULATION_WINDOW_SECONDS,
+    banSeconds: e.GATEWAY_REGULATION_BAN_SECONDS,
+  });
   const trustedProxies = e.GATEWAY_TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean);
   if (errors.length > 0) return { ok: false, errors };
   const config: Config = {
@@ -125,6 +153,12 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     idpFile: e.GATEWAY_IDP_FILE ?? null,
     accessRulesFile: e.GATEWAY_ACCESS_RULES_FILE ?? null,
     forceSecureCookies: e.GATEWAY_SECURE_COOKIES ?? false,
+    shutdownDelayMs: e.GATEWAY_SHUTDOWN_DELAY_MS,
+    regulation: {
+      perUser: limit(e.GATEWAY_SIGNIN_MAX_FAILURES_PER_USER),
+      perIp: limit(e.GATEWAY_SIGNIN_MAX_FAILURES_PER_IP),
+      tokenGuessPerIp: limit(e.GATEWAY_TOKEN_MAX_FAILURES_PER_IP),
+    },
   };
   return { ok: true, config: deepFreeze(config) };
 }

@@ -5,7 +5,9 @@ import { systemClock, type Clock } from './clock.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadKeyRing, type KeyRing } from './auth/keys.js';
 import { PasswordHasher } from './auth/passwords.js';
+import { Regulator } from './auth/regulation.js';
 import type { PatAuthenticator } from './auth/authenticate.js';
+import { settleLastUsedWrites, StorePatAuthenticator } from './auth/pat-authenticator.js';
 import { openStore, type Store } from './store/store.js';
 import type { EphemeralStore } from './state/ephemeral-store.js';
 import { MemoryEphemeralStore } from './state/memory-store.js';
@@ -15,6 +17,8 @@ import { RedisEphemeralStore } from './state/redis-store.js';
 export interface GatewayEvents {
   'sessions-revoked': [sessionIds: string[]];
   'user-changed': [userId: number];
+  /** Personal access tokens deleted (revoked one by one, or all of a user's at once). */
+  'pats-revoked': [userId: number, tokenIds: string[]];
 }
 
 export interface Deps {
@@ -27,6 +31,8 @@ export interface Deps {
   passwords: PasswordHasher;
   events: EventEmitter<GatewayEvents>;
   lifecycle: { draining: boolean };
+  /** Brute-force regulation (failed sign-ins, guessed tokens). */
+  regulation: Regulator;
   /** Personal-access-token checks, when that module is wired in. */
   pats: PatAuthenticator | null;
 }
@@ -44,7 +50,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
   const store = await openStore(
     config.database.kind === 'sqlite'
       ? { kind: 'sqlite', file: config.database.file }
-      : { kind: 'mysql', url: config.database.url, poolSize: config.database.poolSize },
+      : { kind: 'mysql', url: config.database.url, poolSize: config.database.poolSize, queryTimeoutMs: config.database.queryTimeoutMs },
   );
   let ephemeral: EphemeralStore;
   if (config.redisUrl) {
@@ -59,7 +65,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
   } else {
     ephemeral = new MemoryEphemeralStore(clock);
   }
-  const keys = await loadKeyRing(store.settings, { demo: config.mode === 'demo', now: clock.now() });
+  const keys = await loadKeyRing(store.settings, { demo: config.mode === 'demo', now: clock.now(), clock: () => clock.now() });
   const passwords = new PasswordHasher(config.bcryptCost);
   await passwords.warmUp();
   return {
@@ -72,10 +78,12 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     passwords,
     events: new EventEmitter<GatewayEvents>(),
     lifecycle: { draining: false },
-    pats: null,
+    regulation: new Regulator(config.regulation, ephemeral instanceof RedisEphemeralStore ? ephemeral.client : null),
+    pats: new StorePatAuthenticator(store, clock, logger),
   };
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {
+  await settleLastUsedWrites(deps.pats);
   await Promise.allSettled([deps.store.close(), deps.ephemeral.close()]);
 }

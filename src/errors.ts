@@ -12,6 +12,7 @@ export const ERROR_TABLE = {
   ALREADY_EXISTS: { grpc: 6, http: 409 },
   PAYLOAD_TOO_LARGE: { grpc: 3, http: 413 },
   UNSUPPORTED_MEDIA_TYPE: { grpc: 3, http: 415 },
+  METHOD_NOT_ALLOWED: { grpc: 12, http: 405 },
   RESOURCE_EXHAUSTED: { grpc: 8, http: 429 },
   INTERNAL: { grpc: 13, http: 500 },
   BAD_GATEWAY: { grpc: 14, http: 502 },
@@ -92,6 +93,8 @@ export function toAppError(err: unknown): AppError {
       return new AppError('PAYLOAD_TOO_LARGE', 'request body too large', { cause: err });
     case 'entity.parse.failed':
       return invalidArgument('request body is not valid JSON');
+    case 'entity.invalid.utf8':
+      return invalidArgument('request body is not valid UTF-8');
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new AppError('UNSUPPORTED_MEDIA_TYPE', 'unsupported request encoding', { cause: err });

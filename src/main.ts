@@ -40,6 +40,9 @@ async function main(): Promise<void> {
     logger.info(`sso-gateway listening on ${config.instanceUrl} (port ${config.port}; ${describeStorage(config)})`);
   });
   server.keepAliveTimeout = 65_000;
+  // Slow clients (slowloris headers, trickled bodies) are cut instead of holding sockets forever.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
   server.on('error', (err) => {
     logger.fatal({ err }, 'server error');
     process.exit(1);
@@ -56,23 +59,32 @@ function installShutdown(server: Server, deps: Deps): void {
     if (stopping) return;
     stopping = true;
     deps.lifecycle.draining = true;
-    deps.logger.info({ signal }, 'draining: readiness is now false, finishing in-flight requests');
-    const force = setTimeout(() => {
-      deps.logger.warn('drain timed out; closing remaining connections');
-      server.closeAllConnections();
-    }, DRAIN_TIMEOUT_MS);
-    force.unref();
-    server.close(() => {
-      void closeDeps(deps).finally(() => {
-        deps.logger.info('stopped');
-        process.exit(0);
+    deps.logger.info({ signal }, 'draining: readiness is now false; still serving for the shutdown delay');
+    // Readiness goes false first; only after the delay does the listener close, so no accepted request is cut.
+    setTimeout(() => {
+      const force = setTimeout(() => {
+        deps.logger.warn('drain timed out; closing remaining connections');
+        server.closeAllConnections();
+      }, DRAIN_TIMEOUT_MS);
+      force.unref();
+      server.close(() => {
+        void closeDeps(deps).finally(() => {
+          deps.logger.info('stopped');
+          process.exit(0);
+        });
       });
-    });
-    server.closeIdleConnections();
+      server.closeIdleConnections();
+    }, deps.config.shutdownDelayMs);
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
+
+// Last resort: an error nobody handled means unknown state; log it and exit so the supervisor restarts us clean.
+process.on('unhandledRejection', (reason) => {
+  createLogger('error').fatal({ err: reason }, 'unhandled promise rejection; exiting');
+  process.exit(1);
+});
 
 main().catch((err: unknown) => {
   createLogger('error').fatal({ err }, 'start-up failed');

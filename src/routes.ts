@@ -2,8 +2,20 @@
 // every route is declared here and enforced by one guard (http/access.ts); nothing is reachable without one.
 import { Router, type RequestHandler } from 'express';
 import { currentUser, refresh, signIn, signOut } from './auth/auth-handlers.js';
+import { listAuditLogs } from './audit/audit-handlers.js';
 import { bearerMiddleware } from './auth/authenticate.js';
+import { listSigningKeys, rotateSigningKeyHandler } from './auth/key-handlers.js';
+import {
+  createLegacyAccessToken,
+  createPat,
+  listLegacyAccessTokens,
+  listPats,
+  revokeLegacyAccessToken,
+  revokePat,
+} from './auth/pat-handlers.js';
 import type { Deps } from './deps.js';
+import { AppError } from './errors.js';
+import { verifyRoute } from './forward-auth/verify-handler.js';
 import { guard, type Access } from './http/access.js';
 import { liveness, readiness } from './http/health-handlers.js';
 import {
@@ -13,6 +25,18 @@ import {
   patchInstanceSettingLegacy,
 } from './settings/settings-handlers.js';
 import { createUserHandler } from './users/user-handlers.js';
+import {
+  createIdentityProviderHandler,
+  deleteIdentityProviderHandler,
+  getIdentityProvider,
+  listIdentityProviders,
+  updateIdentityProviderHandler,
+} from './sso/idp-handlers.js';
+import { showSignInPage, submitSignInForm } from './web/signin-handlers.js';
+import { finishSso, startSso } from './web/sso-handlers.js';
+import { stylesheet } from './web/stylesheet.js';
+import { listSessionsHandler, revokeSessionHandler, signOutEverywhereHandler } from './users/session-handlers.js';
+import { deleteUserHandler, getUserHandler, listUsersHandler, patchUserHandler } from './users/user-admin-handlers.js';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete' | 'all';
 
@@ -30,18 +54,87 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'get', path: '/healthz', access: 'public', bearer: 'ignore', handlers: [liveness] },
     { method: 'get', path: '/readyz', access: 'public', bearer: 'ignore', handlers: [readiness(deps)] },
 
+    // nginx auth_request target; its own checks inside (forward-auth/). app.ts serves it ahead of Express.
+    { method: 'all', path: '/auth/verify', access: 'public', bearer: 'ignore', handlers: [verifyRoute(deps)] },
+
+    // Browser sign-in (web/): the page, its password form, and the SSO flow's start and callback.
+    { method: 'get', path: '/auth', access: 'public', bearer: 'ignore', handlers: [showSignInPage(deps)] },
+    { method: 'post', path: '/auth/signin', access: 'public', bearer: 'ignore', handlers: [submitSignInForm(deps)] },
+    { method: 'get', path: '/auth/assets/gateway.css', access: 'public', bearer: 'ignore', handlers: [stylesheet] },
+    { method: 'get', path: '/auth/sso/:uid', access: 'public', bearer: 'ignore', handlers: [startSso(deps)] },
+    { method: 'get', path: '/auth/callback', access: 'public', bearer: 'ignore', handlers: [finishSso(deps)] },
+
     { method: 'post', path: '/api/v1/auth/signin', access: 'public', bearer: 'ignore', handlers: [signIn(deps)] },
     { method: 'post', path: '/api/v1/auth/refresh', access: 'public', bearer: 'ignore', handlers: [refresh(deps)] },
     { method: 'post', path: '/api/v1/auth/signout', access: 'public', handlers: [signOut(deps)] },
     { method: 'get', path: '/api/v1/auth/me', access: 'signed-in', handlers: [currentUser()] },
 
     { method: 'post', path: '/api/v1/users', access: 'public', handlers: [createUserHandler(deps)] },
+    { method: 'get', path: '/api/v1/users', access: 'admin', handlers: [listUsersHandler(deps)] },
+    { method: 'get', path: '/api/v1/users/:user', access: 'self-or-admin', handlers: [getUserHandler()] },
+    { method: 'patch', path: '/api/v1/users/:user', access: 'self-or-admin', handlers: [patchUserHandler(deps)] },
+    { method: 'delete', path: '/api/v1/users/:user', access: 'self-or-admin', handlers: [deleteUserHandler(deps)] },
+
+    // Personal access tokens (Memos' shape, then the docs' older shape over the same tokens). Creating one needs
+    // an interactive sign-in; a PAT may list and revoke (the docs' example does both).
+    { method: 'get', path: '/api/v1/users/:user/personalAccessTokens', access: 'self-or-admin', handlers: [listPats(deps)] },
+    { method: 'post', path: '/api/v1/users/:user/personalAccessTokens', access: 'self-interactive', handlers: [createPat(deps)] },
+    { method: 'delete', path: '/api/v1/users/:user/personalAccessTokens/:tokenId', access: 'self', handlers: [revokePat(deps)] },
+    { method: 'get', path: '/api/v1/users/:user/access_tokens', access: 'self-or-admin', handlers: [listLegacyAccessTokens(deps)] },
+    { method: 'post', path: '/api/v1/users/:user/access_tokens', access: 'self-interactive', handlers: [createLegacyAccessToken(deps)] },
+    { method: 'delete', path: '/api/v1/users/:user/access_tokens/:tokenId', access: 'self', handlers: [revokeLegacyAccessToken(deps)] },
+
+    // Sessions (devices), Memos v0.25 shape; DELETE on the collection signs out everywhere.
+    { method: 'get', path: '/api/v1/users/:user/sessions', access: 'self-or-admin', handlers: [listSessionsHandler(deps)] },
+    { method: 'delete', path: '/api/v1/users/:user/sessions', access: 'self-or-admin', handlers: [signOutEverywhereHandler(deps)] },
+    { method: 'delete', path: '/api/v1/users/:user/sessions/:sessionId', access: 'self-or-admin', handlers: [revokeSessionHandler(deps)] },
 
     { method: 'get', path: '/api/v1/instance/profile', access: 'public', handlers: [getInstanceProfile(deps)] },
     { method: 'get', path: '/api/v1/instance/settings/:key', access: 'public', handlers: [getInstanceSetting(deps)] },
     { method: 'patch', path: '/api/v1/instance/settings/:key', access: 'admin', handlers: [patchInstanceSetting(deps)] },
     { method: 'patch', path: '/api/v1/instance/setting', access: 'admin', handlers: [patchInstanceSettingLegacy(deps)] },
+
+    // Identity providers: the list is public (the sign-in page needs it; never a secret), the rest admin.
+    { method: 'get', path: '/api/v1/identity-providers', access: 'public', handlers: [listIdentityProviders(deps)] },
+    { method: 'post', path: '/api/v1/identity-providers', access: 'admin', handlers: [createIdentityProviderHandler(deps)] },
+    { method: 'get', path: '/api/v1/identity-providers/:uid', access: 'admin', handlers: [getIdentityProvider(deps)] },
+    { method: 'patch', path: '/api/v1/identity-providers/:uid', access: 'admin', handlers: [updateIdentityProviderHandler(deps)] },
+    { method: 'delete', path: '/api/v1/identity-providers/:uid', access: 'admin', handlers: [deleteIdentityProviderHandler(deps)] },
+
+    // Signing keys: list (no secrets) and rotate (the new kid signs; older kids verify until their tokens expire).
+    { method: 'get', path: '/api/v1/instance/signing-keys', access: 'admin', handlers: [listSigningKeys(deps)] },
+    { method: 'post', path: '/api/v1/instance/signing-keys', access: 'admin', handlers: [rotateSigningKeyHandler(deps)] },
+
+    { method: 'get', path: '/api/v1/audit-logs', access: 'admin', handlers: [listAuditLogs(deps)] },
   ];
+}
+
+/**
+ * 405 with `Allow` for a known path asked with another method (e.g. GET /api/v1/auth/refresh), instead of a
+ * 404 that would suggest the path does not exist. Paths match as Express matches them: case-insensitive,
+ * an optional trailing slash, `:param` = one segment.
+ */
+export function methodNotAllowed(routes: Route[]): RequestHandler {
+  const byPattern = new Map<string, { regex: RegExp; methods: Set<string> }>();
+  for (const route of routes) {
+    if (route.method === 'all') continue;
+    const entry = byPattern.get(route.path) ?? {
+      regex: new RegExp(`^${route.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+')}/?$`, 'i'),
+      methods: new Set<string>(),
+    };
+    entry.methods.add(route.method.toUpperCase());
+    if (route.method === 'get') entry.methods.add('HEAD');
+    byPattern.set(route.path, entry);
+  }
+  return (req, _res, next) => {
+    for (const { regex, methods } of byPattern.values()) {
+      if (regex.test(req.path) && !methods.has(req.method)) {
+        const allow = [...methods].join(', ');
+        return next(new AppError('METHOD_NOT_ALLOWED', `method ${req.method} is not allowed here (allowed: ${allow})`, { headers: { Allow: allow } }));
+      }
+    }
+    next();
+  };
 }
 
 export function buildRouter(deps: Deps, routes: Route[] = routeTable(deps)): Router {
@@ -51,5 +144,6 @@ export function buildRouter(deps: Deps, routes: Route[] = routeTable(deps)): Rou
     const chain = [...(route.bearer === 'ignore' ? [] : [authenticate]), guard(deps, route.access), ...route.handlers];
     router[route.method](route.path, ...chain);
   }
+  router.use(methodNotAllowed(routes));
   return router;
 }

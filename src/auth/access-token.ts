@@ -31,7 +31,7 @@ export function issueAccessToken(keys: KeyRing, user: User, now: Date) {
 }
 
 export async function verifyAccessToken(keys: KeyRing, token: string, now: Date): Promise<AccessClaims> {
-  const p = await verifyToken(keys, 'access', token, now);
+  const p = await verifyToken(keys, 'access', token, now, ACCESS_TOKEN_TTL_SECONDS);
   return {
     userId: Number(p.sub),
     username: typeof p.username === 'string' ? p.username : '',

@@ -1,9 +1,10 @@
 // HTTP adapters for Memos' AuthService: sign-in, refresh, sign-out, current user.
+import { originOf, recordAudit } from '../audit/audit-log.js';
 import { rfc3339 } from '../http/timestamps.js';
 import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
-import { invalidArgument, unauthenticated } from '../errors.js';
+import { AppError, invalidArgument, unauthenticated } from '../errors.js';
 import { clearSessionCookies, readCookie, REFRESH_COOKIE, setRefreshCookie, setSsoCookie, SSO_COOKIE } from '../http/cookies.js';
 import { parseInput } from '../http/validate.js';
 import { signInWithSsoCredentials } from '../sso/sso-credentials.js';
@@ -41,6 +42,7 @@ export async function completeSignIn(deps: Deps, req: Request, res: Response, us
   setRefreshCookie(res, req, deps.config, session.refreshToken, session.refreshTokenExpiresAt);
   setSsoCookie(res, req, deps.config, session.ssoToken, session.sessionExpiresAt);
   deps.logger.info({ event: 'signin', userId: user.id, sessionId: session.sessionId }, 'signed in');
+  await recordAudit(deps, 'signin.success', originOf(req), { actorUserId: user.id, subjectUserId: user.id, subject: user.username, detail: { sessionId: session.sessionId } });
   return session;
 }
 
@@ -49,7 +51,7 @@ export function signIn(deps: Deps): RequestHandler {
     const body = parseInput(signInSchema, req.body);
     let user: User;
     if (body.passwordCredentials) {
-      user = await signInWithPassword(deps, body.passwordCredentials.username, body.passwordCredentials.password);
+      user = await signInWithPassword(deps, body.passwordCredentials.username, body.passwordCredentials.password, originOf(req));
     } else if (body.ssoCredentials) {
       user = await signInWithSsoCredentials(deps, body.ssoCredentials);
     } else {
@@ -68,7 +70,11 @@ export function refresh(deps: Deps): RequestHandler {
   return async (req, res) => {
     const token = readCookie(req, REFRESH_COOKIE);
     if (!token) throw unauthenticated('refresh token not found');
-    const rotated = await rotateRefreshToken(deps, token);
+    await deps.regulation.assertTokenAttemptAllowed(req.ip);
+    const rotated = await rotateRefreshToken(deps, token).catch(async (err: unknown) => {
+      if (err instanceof AppError && err.code === 'UNAUTHENTICATED') await deps.regulation.recordTokenFailure(req.ip);
+      throw err;
+    });
     setRefreshCookie(res, req, deps.config, rotated.refreshToken, rotated.refreshTokenExpiresAt);
     res.json({ accessToken: rotated.accessToken, expiresAt: rfc3339(rotated.accessTokenExpiresAt) });
   };
@@ -95,6 +101,7 @@ export function signOut(deps: Deps): RequestHandler {
     if (ids.size === 0 && !findPrincipal(res)) throw unauthenticated('user not authenticated');
     await revokeSessions(deps, [...ids]);
     deps.logger.info({ event: 'signout', sessionIds: [...ids] }, 'signed out');
+    await recordAudit(deps, 'signout', originOf(req), { actorUserId: findPrincipal(res)?.user.id ?? null, detail: { sessions: ids.size } });
     res.json({});
   };
 }

@@ -4,7 +4,7 @@
 // deleted or archived user fails at once and roles come from the database, not the token.
 import type { RequestHandler } from 'express';
 import type { Deps } from '../deps.js';
-import { unauthenticated } from '../errors.js';
+import { AppError, unauthenticated } from '../errors.js';
 import type { User } from '../users/user.js';
 import { verifyAccessToken } from './access-token.js';
 import { InvalidTokenError } from './jwt.js';
@@ -20,12 +20,15 @@ export interface PatAuthenticator {
 
 export type BearerParse = { kind: 'none' } | { kind: 'malformed' } | { kind: 'token'; token: string };
 
+/** RFC 6750 §2.1: the scheme (any case), one space, the token (b64token characters only). */
+const BEARER = /^[Bb][Ee][Aa][Rr][Ee][Rr] ([A-Za-z0-9\-._~+/]+=*)$/;
+
 export function parseBearer(header: string | undefined): BearerParse {
   if (header === undefined) return { kind: 'none' };
+  // (A request with two Authorization headers never gets here: Node's HTTP parser answers it with 400.)
   if (header.length > MAX_AUTHORIZATION) return { kind: 'malformed' };
-  const parts = header.trim().split(/\s+/);
-  if (parts.length !== 2 || parts[0]!.toLowerCase() !== 'bearer' || parts[1]!.length === 0) return { kind: 'malformed' };
-  return { kind: 'token', token: parts[1]! };
+  const match = BEARER.exec(header);
+  return match ? { kind: 'token', token: match[1]! } : { kind: 'malformed' };
 }
 
 const invalidToken = (message = 'invalid access token') => unauthenticated(message, 'invalid_token');
@@ -57,7 +60,18 @@ export function bearerMiddleware(deps: Deps, pats: () => PatAuthenticator | null
       return next();
     }
     if (bearer.kind === 'malformed') throw invalidToken('malformed authorization header');
-    res.locals.principal = await authenticateBearer(deps, pats(), bearer.token);
+    if (!bearer.token.startsWith(PAT_PREFIX)) {
+      res.locals.principal = await authenticateBearer(deps, pats(), bearer.token);
+      return next();
+    }
+    // PATs are the guessable kind of bearer: a ban on the address is checked first, each miss counts.
+    await deps.regulation.assertTokenAttemptAllowed(req.ip);
+    try {
+      res.locals.principal = await authenticateBearer(deps, pats(), bearer.token);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'UNAUTHENTICATED') await deps.regulation.recordTokenFailure(req.ip);
+      throw err;
+    }
     next();
   };
 }

@@ -41,7 +41,16 @@ export async function signToken(
   return { token, expiresAt: new Date(exp * 1000) };
 }
 
-export async function verifyToken(keys: KeyRing, type: TokenType, token: string, now: Date): Promise<JWTPayload> {
+/** Clock skew tolerated on `iat` between replicas; `exp` has none (as Memos). */
+const IAT_SKEW_SECONDS = 60;
+
+export async function verifyToken(
+  keys: KeyRing,
+  type: TokenType,
+  token: string,
+  now: Date,
+  maxLifetimeSeconds?: number,
+): Promise<JWTPayload> {
   if (token.length > MAX_JWT_LENGTH) throw new InvalidTokenError('token too long');
   if (!COMPACT_JWS.test(token)) throw new InvalidTokenError('not a compact JWS');
   let payload: JWTPayload;
@@ -71,6 +80,10 @@ export async function verifyToken(keys: KeyRing, type: TokenType, token: string,
   const audOk = Array.isArray(aud) ? aud.length === 1 && aud[0] === AUDIENCE[type] : aud === AUDIENCE[type];
   if (!audOk) throw new InvalidTokenError('unexpected audience');
   if (payload.type !== type) throw new InvalidTokenError('unexpected token type');
+  const iat = payload.iat!;
+  const exp = payload.exp!;
+  if (iat > now.getTime() / 1000 + IAT_SKEW_SECONDS) throw new InvalidTokenError('issued in the future');
+  if (maxLifetimeSeconds !== undefined && exp - iat > maxLifetimeSeconds) throw new InvalidTokenError('lifetime too long');
   if (typeof payload.sub !== 'string' || !/^[1-9][0-9]{0,15}$/.test(payload.sub)) throw new InvalidTokenError('bad subject');
   return payload;
 }

@@ -1,8 +1,12 @@
 // Admin API for signing keys: list them (never a secret) and rotate (add the next kid, which signs from now on).
 import type { RequestHandler } from 'express';
 import type { Deps } from '../deps.js';
+import { z } from 'zod';
 import { rfc3339 } from '../http/timestamps.js';
+import { parseInput } from '../http/validate.js';
+import { originOf, recordAudit } from '../audit/audit-log.js';
 import { rotateSigningKey } from './keys.js';
+import { findPrincipal } from './principal.js';
 
 export function listSigningKeys(deps: Deps): RequestHandler {
   return async (_req, res) => {
@@ -18,11 +22,16 @@ export function listSigningKeys(deps: Deps): RequestHandler {
   };
 }
 
+/** Rotation takes no parameters: an empty body or `{}`; anything else is a mistake worth a 400, not a rotation. */
+const noParameters = z.object({}).strict();
+
 export function rotateSigningKeyHandler(deps: Deps): RequestHandler {
-  return async (_req, res) => {
+  return async (req, res) => {
+    parseInput(noParameters, req.body);
     const rotated = await rotateSigningKey(deps.store.settings, deps.clock.now());
     await deps.keys.reload(deps.clock.now());
     deps.logger.info({ event: 'signing_key_rotated', kid: rotated.kid }, 'signing key rotated');
+    await recordAudit(deps, 'signing_key.rotated', originOf(req), { actorUserId: findPrincipal(res)?.user.id ?? null, subject: rotated.kid });
     res.json({ kid: rotated.kid, createTime: rfc3339(rotated.createdAt) });
   };
 }

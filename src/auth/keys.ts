@@ -90,7 +90,7 @@ export async function importHmacKey(secret: string): Promise<webcrypto.CryptoKey
 export function parseBasicSetting(value: string): BasicSetting {
   const parsed = JSON.parse(value) as Partial<BasicSetting>;
   if (typeof parsed.secretKey !== 'string' || parsed.secretKey.length < 16) {
-    throw new Error('system_setting BASIC has no usable secretKey');
+    throw new Error('system_setting BASIC has no usable secretKey (missing or shorter than 16 characters)');
   }
   return { ...parsed, secretKey: parsed.secretKey };
 }

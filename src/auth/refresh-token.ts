@@ -10,7 +10,7 @@ export function issueRefreshToken(keys: KeyRing, userId: number, tid: string, no
 }
 
 export async function verifyRefreshToken(keys: KeyRing, token: string, now: Date): Promise<{ userId: number; tid: string }> {
-  const p = await verifyToken(keys, 'refresh', token, now);
+  const p = await verifyToken(keys, 'refresh', token, now, REFRESH_TOKEN_TTL_SECONDS);
   if (typeof p.tid !== 'string' || !UUID.test(p.tid)) throw new InvalidTokenError('bad tid');
   return { userId: Number(p.sub), tid: p.tid };
 }

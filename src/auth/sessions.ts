@@ -9,7 +9,9 @@ import type { User } from '../users/user.js';
 import { issueAccessToken } from './access-token.js';
 import { InvalidTokenError } from './jwt.js';
 import { issueRefreshToken, verifyRefreshToken } from './refresh-token.js';
+import type { RefreshTokenRecord } from './refresh-token-record.js';
 import { randomToken, sha256Hex } from './secrets.js';
+import { recordAudit } from '../audit/audit-log.js';
 
 /** Concurrent refreshes (tabs racing) within this window lose quietly; later a replay kills the session. */
 export const ROTATION_GRACE_MS = 5000;
@@ -38,7 +40,7 @@ export async function startSession(deps: Deps, user: User, clientInfo: ClientInf
   const access = await issueAccessToken(deps.keys, user, now);
   await deps.store.transaction(async (tx) => {
     await tx.sessions.create({ id: sessionId, userId: user.id, ssoTokenHash: sha256Hex(ssoToken), clientInfo, createdAt: now, expiresAt: sessionExpiresAt });
-    await tx.refreshTokens.create({ tid, sessionId, userId: user.id, createdAt: now, expiresAt: refresh.expiresAt });
+    await tx.refreshTokens.create({ tid, sessionId, userId: user.id, createdAt: now, expiresAt: refresh.expiresAt, accessTokenHash: sha256Hex(access.token) });
   });
   return {
     sessionId,
@@ -64,7 +66,7 @@ export async function rotateRefreshToken(deps: Deps, token: string): Promise<Iss
   if (record.revokedAt) throw invalidRefresh('refresh token revoked');
   if (record.expiresAt.getTime() <= now.getTime()) throw invalidRefresh('refresh token expired');
   if (record.rotatedAt) {
-    await handleRotatedTokenPresented(deps, record.sessionId, record.rotatedAt, now, tid);
+    await handleRotatedTokenPresented(deps, record, now);
     throw invalidRefresh('refresh token already used');
   }
   const session = await deps.store.sessions.findById(record.sessionId);
@@ -77,14 +79,16 @@ export async function rotateRefreshToken(deps: Deps, token: string): Promise<Iss
 
   const newTid = randomUUID();
   const refresh = await issueRefreshToken(deps.keys, user.id, newTid, now);
+  const access = await issueAccessToken(deps.keys, user, now);
   const won = await deps.store.transaction(async (tx) => {
     if (!(await tx.refreshTokens.markRotated(tid, newTid, now))) return false;
-    await tx.refreshTokens.create({ tid: newTid, sessionId: session.id, userId: user.id, createdAt: now, expiresAt: refresh.expiresAt });
+    await tx.refreshTokens.create({
+      tid: newTid, sessionId: session.id, userId: user.id, createdAt: now, expiresAt: refresh.expiresAt, accessTokenHash: sha256Hex(access.token),
+    });
     await tx.sessions.touch(session.id, now);
     return true;
   });
   if (!won) throw invalidRefresh('refresh token already used');
-  const access = await issueAccessToken(deps.keys, user, now);
   return {
     user,
     sessionId: session.id,
@@ -95,11 +99,19 @@ export async function rotateRefreshToken(deps: Deps, token: string): Promise<Iss
   };
 }
 
-async function handleRotatedTokenPresented(deps: Deps, sessionId: string, rotatedAt: Date, now: Date, tid: string): Promise<void> {
-  if (now.getTime() - rotatedAt.getTime() <= ROTATION_GRACE_MS) return;
+/**
+ * A rotated token came back. Inside the grace period, and only for the direct predecessor of the live token
+ * (two tabs racing), that is harmless; otherwise it is a replay: the whole session is revoked.
+ */
+async function handleRotatedTokenPresented(deps: Deps, record: RefreshTokenRecord, now: Date): Promise<void> {
+  const { sessionId, tid } = record;
+  const successor = record.replacedBy ? await deps.store.refreshTokens.findByTid(record.replacedBy) : null;
+  const directPredecessor = successor !== null && successor.rotatedAt === null;
+  if (directPredecessor && now.getTime() - record.rotatedAt!.getTime() <= ROTATION_GRACE_MS) return;
   const revoked = await revokeSessions(deps, [sessionId]);
   if (revoked.length > 0) {
     deps.logger.warn({ event: 'refresh_reuse_detected', sessionId, tid }, 'rotated refresh token replayed; session revoked');
+    await recordAudit(deps, 'refresh.reuse_detected', null, { subject: sessionId, detail: { tid } });
   }
 }
 

@@ -1,6 +1,8 @@
 // HTTP adapters for Memos' InstanceService subset: GENERAL read/patch (both the v1 and the docs' older shape),
 // and the instance profile.
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import { originOf, recordAudit } from '../audit/audit-log.js';
+import { findPrincipal } from '../auth/principal.js';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { failedPrecondition, invalidArgument } from '../errors.js';
@@ -42,8 +44,17 @@ export function patchInstanceSetting(deps: Deps): RequestHandler {
       throw invalidArgument('setting name must be instance/settings/GENERAL');
     }
     const next = await deps.store.transaction((tx) => patchGeneralSetting(tx.settings, body.generalSetting));
+    await auditSettingChange(deps, req, res, body.generalSetting);
     res.json(toInstanceSettingJson(next));
   };
+}
+
+async function auditSettingChange(deps: Deps, req: Request, res: Response, patch: object) {
+  await recordAudit(deps, 'settings.updated', originOf(req), {
+    actorUserId: findPrincipal(res)?.user.id ?? null,
+    subject: 'GENERAL',
+    detail: { fields: Object.keys(patch).join(',') },
+  });
 }
 
 /** The docs' older shape: `PATCH /api/v1/instance/setting` with `{setting:{generalSetting}, updateMask}`. */
@@ -54,6 +65,7 @@ export function patchInstanceSettingLegacy(deps: Deps): RequestHandler {
       throw invalidArgument('only instance/settings/GENERAL can be changed here');
     }
     const next = await deps.store.transaction((tx) => patchGeneralSetting(tx.settings, body.setting.generalSetting));
+    await auditSettingChange(deps, req, res, body.setting.generalSetting);
     res.json(toInstanceSettingJson(next));
   };
 }

@@ -39,6 +39,8 @@ export interface UserRefreshTokenTable {
   rotated_ts: number | null;
   replaced_by: string | null;
   revoked_ts: number | null;
+  /** SHA-256 of the access token issued with this refresh token: names the session of a bearer-only call. */
+  access_token_hash: string | null;
 }
 
 export interface SystemSettingTable {
@@ -47,9 +49,57 @@ export interface SystemSettingTable {
   description: string;
 }
 
+export interface PersonalAccessTokenTable {
+  id: string;
+  user_id: number;
+  token_hash: string;
+  description: string;
+  created_ts: number;
+  expires_ts: number | null;
+  last_used_ts: number | null;
+}
+
+export interface IdpTable {
+  id: Generated<number>;
+  uid: string;
+  /** The title (Memos keeps the column name `name`). */
+  name: string;
+  type: string;
+  identifier_filter: string;
+  /** JSON of the OAuth2 config, client secret included. */
+  config: string;
+  created_ts: number;
+  updated_ts: number;
+}
+
+export interface UserIdentityTable {
+  id: Generated<number>;
+  user_id: number;
+  provider: string;
+  extern_uid: string;
+  created_ts: number;
+  updated_ts: number;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  created_ts: number;
+  event: string;
+  actor_user_id: number | null;
+  subject_user_id: number | null;
+  subject: string;
+  ip_address: string;
+  user_agent: string;
+  detail: string;
+}
+
 export interface Database {
   user: UserTable;
   user_session: UserSessionTable;
   user_refresh_token: UserRefreshTokenTable;
   system_setting: SystemSettingTable;
+  audit_log: AuditLogTable;
+  personal_access_token: PersonalAccessTokenTable;
+  idp: IdpTable;
+  user_identity: UserIdentityTable;
 }

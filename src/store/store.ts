@@ -3,22 +3,35 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, Migrator, MysqlDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import type { PersonalAccessTokenRepository } from '../auth/personal-access-token.js';
+import type { AuditLogRepository } from '../audit/audit-log.js';
 import type { RefreshTokenRepository } from '../auth/refresh-token-record.js';
 import type { SettingRepository } from '../settings/setting-repository.js';
+import type { IdpRepository } from '../sso/identity-provider.js';
+import type { UserIdentityRepository } from '../sso/user-identity.js';
 import type { SessionRepository } from '../users/session.js';
 import type { UserRepository } from '../users/user.js';
 import { migrationProvider, type DatabaseKind } from './migrations/index.js';
 import type { Database } from './schema.js';
+import { SqlPersonalAccessTokenRepository } from './sql/personal-access-tokens.js';
+import { SqlAuditLogRepository } from './sql/audit-logs.js';
+import { withQueryTimeout } from './sql/query-timeout.js';
 import { SqlRefreshTokenRepository } from './sql/refresh-tokens.js';
 import { SqlSessionRepository } from './sql/sessions.js';
 import { SqlSettingRepository } from './sql/settings.js';
 import { SqlUserRepository } from './sql/users.js';
+import { SqlIdpRepository } from './sql/idps.js';
+import { SqlUserIdentityRepository } from './sql/user-identities.js';
 
 export interface Repositories {
   users: UserRepository;
   sessions: SessionRepository;
   refreshTokens: RefreshTokenRepository;
   settings: SettingRepository;
+  auditLogs: AuditLogRepository;
+  personalAccessTokens: PersonalAccessTokenRepository;
+  idps: IdpRepository;
+  identities: UserIdentityRepository;
 }
 
 export interface Store extends Repositories {
@@ -31,7 +44,7 @@ export interface Store extends Repositories {
 
 export type StoreOptions =
   | { kind: 'sqlite'; file: string }
-  | { kind: 'mysql'; url: string; poolSize: number };
+  | { kind: 'mysql'; url: string; poolSize: number; queryTimeoutMs?: number };
 
 function repositories(db: Kysely<Database> | Transaction<Database>): Repositories {
   return {
@@ -39,10 +52,14 @@ function repositories(db: Kysely<Database> | Transaction<Database>): Repositorie
     sessions: new SqlSessionRepository(db),
     refreshTokens: new SqlRefreshTokenRepository(db),
     settings: new SqlSettingRepository(db),
+    auditLogs: new SqlAuditLogRepository(db),
+    personalAccessTokens: new SqlPersonalAccessTokenRepository(db),
+    idps: new SqlIdpRepository(db),
+    identities: new SqlUserIdentityRepository(db),
   };
 }
 
-async function createKysely(options: StoreOptions): Promise<Kysely<Database>> {
+async function createKysely(options: StoreOptions, queryTimeout: { ms: number }): Promise<Kysely<Database>> {
   if (options.kind === 'sqlite') {
     const { default: SQLite } = await import('better-sqlite3');
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
@@ -63,17 +80,20 @@ async function createKysely(options: StoreOptions): Promise<Kysely<Database>> {
     timezone: 'Z',
     charset: 'utf8mb4_bin',
   });
-  return new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+  // Timeouts start once migrations are done (see openStore); connections opened for DDL keep none.
+  return new Kysely<Database>({ dialect: new MysqlDialect({ pool: withQueryTimeout(pool, () => queryTimeout.ms) as never }) });
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
-  const db = await createKysely(options);
+  const queryTimeout = { ms: 0 };
+  const db = await createKysely(options, queryTimeout);
   try {
     await migrate(db, options.kind);
   } catch (err) {
     await db.destroy();
     throw err;
   }
+  if (options.kind === 'mysql') queryTimeout.ms = options.queryTimeoutMs ?? 5000;
   return {
     kind: options.kind,
     ...repositories(db),

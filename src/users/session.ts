@@ -37,4 +37,6 @@ export interface SessionRepository {
   revoke(id: string, at: Date): Promise<boolean>;
   /** Revokes every live session of a user except `exceptId`; returns the ids revoked. */
   revokeAllForUser(userId: number, at: Date, exceptId?: string): Promise<string[]>;
+  /** Deletes every session row of a user (user deletion); returns their ids. */
+  deleteAllForUser(userId: number): Promise<string[]>;
 }

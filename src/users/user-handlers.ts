@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { invalidArgument } from '../errors.js';
+import { originOf, recordAudit } from '../audit/audit-log.js';
 import { findPrincipal } from '../auth/principal.js';
 import { parseInput } from '../http/validate.js';
 import { createUser } from './create-user.js';
@@ -37,6 +38,9 @@ export function createUserHandler(deps: Deps): RequestHandler {
       { username: body.username, password: body.password, email: body.email, displayName: body.displayName, ...(role ? { role } : {}) },
       { validateOnly: query.validateOnly === 'true' },
     );
+    if (query.validateOnly !== 'true') {
+      await recordAudit(deps, 'user.created', originOf(req), { actorUserId: caller?.id ?? null, subjectUserId: user.id, subject: user.username, detail: { role: user.role } });
+    }
     res.json(toUserJson(user, caller ?? user));
   };
 }

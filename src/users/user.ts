@@ -35,6 +35,8 @@ export interface UserRepository {
   /** Throws AppError ALREADY_EXISTS when the username is taken. */
   create(user: NewUser): Promise<User>;
   count(): Promise<number>;
+  /** Admins who can still sign in (role ADMIN, not archived). */
+  countActiveAdmins(): Promise<number>;
   /** Users ordered by id, starting after `afterId`. */
   list(options: { afterId: number; limit: number }): Promise<User[]>;
   /** Returns the updated user, or null when it does not exist. Throws ALREADY_EXISTS on a username clash. */

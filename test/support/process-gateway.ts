@@ -29,11 +29,19 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts `npm start` with a temp SQLite file unless `env` names a database; resolves once healthy. */
-export async function startGatewayProcess(env: Record<string, string> = {}, timeoutMs = 30_000): Promise<GatewayProcess> {
+/**
+ * Starts `npm start` (or, with `direct`, `node --import tsx src/main.ts` as the Dockerfile does, so signals reach
+ * the gateway itself) with a temp SQLite file unless `env` names a database; resolves once healthy.
+ */
+export async function startGatewayProcess(
+  env: Record<string, string> = {},
+  timeoutMs = 30_000,
+  options: { direct?: boolean } = {},
+): Promise<GatewayProcess> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'gw-proc-'));
-  const child = spawn('npm', ['start', '--silent'], {
+  const [command, args] = options.direct ? [process.execPath, ['--import', 'tsx', 'src/main.ts']] : ['npm', ['start', '--silent']];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -2,6 +2,9 @@
 // an old one.
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { initialMigration } from './0001-initial.js';
+import { auditLogMigration } from './0004-audit-log.js';
+import { personalAccessTokensMigration } from './0002-personal-access-tokens.js';
+import { identityProvidersMigration } from './0003-identity-providers.js';
 
 export type DatabaseKind = 'sqlite' | 'mysql';
 
@@ -10,7 +13,7 @@ export interface GatewayMigration extends Migration {
 }
 
 export function listMigrations(kind: DatabaseKind): GatewayMigration[] {
-  return [initialMigration(kind)];
+  return [initialMigration(kind), personalAccessTokensMigration(kind), identityProvidersMigration(kind), auditLogMigration(kind)];
 }
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {

@@ -22,7 +22,7 @@ function toRecord(row: Selectable<UserRefreshTokenTable>): RefreshTokenRecord {
 export class SqlRefreshTokenRepository implements RefreshTokenRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async create(r: { tid: string; sessionId: string; userId: number; createdAt: Date; expiresAt: Date }): Promise<void> {
+  async create(r: { tid: string; sessionId: string; userId: number; createdAt: Date; expiresAt: Date; accessTokenHash?: string }): Promise<void> {
     await this.db
       .insertInto('user_refresh_token')
       .values({
@@ -34,6 +34,7 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
         rotated_ts: null,
         replaced_by: null,
         revoked_ts: null,
+        access_token_hash: r.accessTokenHash ?? null,
       })
       .execute();
   }
@@ -63,5 +64,14 @@ export class SqlRefreshTokenRepository implements RefreshTokenRepository {
       .where('revoked_ts', 'is', null)
       .executeTakeFirst();
     return affected(result);
+  }
+
+  async listSessionIdsByAccessTokenHash(hash: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('user_refresh_token').select('session_id').distinct().where('access_token_hash', '=', hash).execute();
+    return rows.map((r) => r.session_id);
+  }
+
+  async deleteAllForUser(userId: number): Promise<number> {
+    return affected(await this.db.deleteFrom('user_refresh_token').where('user_id', '=', userId).executeTakeFirst());
   }
 }

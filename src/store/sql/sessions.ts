@@ -107,4 +107,10 @@ export class SqlSessionRepository implements SessionRepository {
       .execute();
     return ids;
   }
+
+  async deleteAllForUser(userId: number): Promise<string[]> {
+    const ids = (await this.db.selectFrom('user_session').select('id').where('user_id', '=', userId).execute()).map((r) => r.id);
+    if (ids.length > 0) await this.db.deleteFrom('user_session').where('user_id', '=', userId).execute();
+    return ids;
+  }
 }

@@ -65,6 +65,16 @@ export class SqlUserRepository implements UserRepository {
     return Number(row.n);
   }
 
+  async countActiveAdmins(): Promise<number> {
+    const row = await this.db
+      .selectFrom('user')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('role', '=', 'ADMIN')
+      .where('row_status', '=', 'NORMAL')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async list(options: { afterId: number; limit: number }): Promise<User[]> {
     const rows = await this.db
       .selectFrom('user')
