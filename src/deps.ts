@@ -12,6 +12,7 @@ import { openStore, type Store } from './store/store.js';
 import type { EphemeralStore } from './state/ephemeral-store.js';
 import { MemoryEphemeralStore } from './state/memory-store.js';
 import { RedisEphemeralStore } from './state/redis-store.js';
+import { loadDeploymentIdps, type DeploymentIdps } from './sso/deployment-idps.js';
 
 /** Events other parts listen to, e.g. caches that must forget a revoked session at once. */
 export interface GatewayEvents {
@@ -35,6 +36,8 @@ export interface Deps {
   regulation: Regulator;
   /** Personal-access-token checks, when that module is wired in. */
   pats: PatAuthenticator | null;
+  /** Identity providers of GATEWAY_IDP_FILE, loaded (and checked) once at start, frozen. */
+  deploymentIdps: DeploymentIdps;
 }
 
 export interface DepsOverrides {
@@ -47,6 +50,8 @@ export interface DepsOverrides {
 export async function openDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
+  // Before any storage is opened: a broken file stops the start with every problem listed (DeploymentIdpsError).
+  const deploymentIdps = loadDeploymentIdps(config, clock.now());
   const store = await openStore(
     config.database.kind === 'sqlite'
       ? { kind: 'sqlite', file: config.database.file }
@@ -80,6 +85,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     lifecycle: { draining: false },
     regulation: new Regulator(config.regulation, ephemeral instanceof RedisEphemeralStore ? ephemeral.client : null),
     pats: new StorePatAuthenticator(store, clock, logger),
+    deploymentIdps,
   };
 }
 

@@ -1,10 +1,13 @@
 // The process entry: reads the environment (the only place besides config.ts), validates it, opens storage,
-// listens, and drains gracefully on SIGTERM/SIGINT. `--check-config` validates and exits.
+// listens, and drains gracefully on SIGTERM/SIGINT. `--check-config` validates the environment and the files it
+// names (identity providers, access rules) without opening any storage, and exits.
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { closeDeps, openDeps, type Deps } from './deps.js';
+import { AccessRulesError, loadAccessRules } from './forward-auth/access-rules.js';
 import { createLogger } from './logger.js';
+import { DeploymentIdpsError, loadDeploymentIdps } from './sso/deployment-idps.js';
 
 const DRAIN_TIMEOUT_MS = 10_000;
 /** How soon a key rotated on another replica (or by `npm run admin -- rotate-key`) starts signing here. */
@@ -16,6 +19,38 @@ function describeStorage(config: Config): string {
   return `${db}, ${eph}`;
 }
 
+/** Every problem of a deployment file as lines for stderr, or null when `err` is something else. */
+function describeFileProblems(err: unknown): string | null {
+  if (err instanceof DeploymentIdpsError) return listProblems(`invalid identity providers file ${err.file}`, err.problems);
+  if (err instanceof AccessRulesError) return listProblems(`invalid access rules file ${err.file}`, err.problems);
+  return null;
+}
+
+const listProblems = (title: string, problems: readonly string[]) => `sso-gateway: ${title}:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`;
+
+/** --check-config: both files checked (each reporting all its problems); exits 1 when either is broken. */
+function checkConfigFiles(config: Config): void {
+  const reports: string[] = [];
+  const summary = [describeStorage(config)];
+  try {
+    const idps = loadDeploymentIdps(config, new Date());
+    if (idps.file !== null) summary.push(`${idps.providers.length} identity provider(s) from ${idps.file}`);
+  } catch (err) {
+    reports.push(describeFileProblems(err) ?? String(err));
+  }
+  try {
+    const rules = loadAccessRules(config.accessRulesFile);
+    if (config.accessRulesFile !== null) summary.push(`${rules.rules.length} access rule(s) from ${config.accessRulesFile}`);
+  } catch (err) {
+    reports.push(describeFileProblems(err) ?? String(err));
+  }
+  if (reports.length > 0) {
+    process.stderr.write(reports.join(''));
+    process.exit(1);
+  }
+  process.stdout.write(`sso-gateway: configuration is valid (${summary.join('; ')})\n`);
+}
+
 async function main(): Promise<void> {
   const result = loadConfig(process.env);
   if (!result.ok) {
@@ -24,7 +59,7 @@ async function main(): Promise<void> {
   }
   const config = result.config;
   if (process.argv.includes('--check-config')) {
-    process.stdout.write(`sso-gateway: configuration is valid (${describeStorage(config)})\n`);
+    checkConfigFiles(config);
     return;
   }
   const logger = createLogger(config.logLevel);
@@ -32,7 +67,9 @@ async function main(): Promise<void> {
   try {
     deps = await openDeps(config, { logger });
   } catch (err) {
-    logger.fatal({ err }, 'could not open storage');
+    const problems = describeFileProblems(err);
+    if (problems !== null) process.stderr.write(problems);
+    else logger.fatal({ err }, 'could not open storage');
     process.exit(1);
   }
   if (config.mode === 'demo') logger.warn('demo mode: tokens are signed with the public secret "usememos"; never expose this instance');
@@ -87,6 +124,9 @@ process.on('unhandledRejection', (reason) => {
 });
 
 main().catch((err: unknown) => {
-  createLogger('error').fatal({ err }, 'start-up failed');
+  // A broken access-rules file surfaces when the app is built (forward-auth loads it): list its problems plainly.
+  const problems = describeFileProblems(err);
+  if (problems !== null) process.stderr.write(problems);
+  else createLogger('error').fatal({ err }, 'start-up failed');
   process.exit(1);
 });

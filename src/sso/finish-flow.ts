@@ -9,6 +9,7 @@ import type { User } from '../users/user.js';
 import { requireAllowedProfile } from './external-profile.js';
 import { FLOW_TTL_MS, isWellFormedState, takeFlowRecord, type FlowRecord } from './flow-record.js';
 import type { IdentityProvider } from './identity-provider.js';
+import { findIdpByUid } from './idp-lookup.js';
 import { fetchProviderClaims } from './provider-client.js';
 import { providerName } from './provider-errors.js';
 import { callbackUrl } from './redirect-uri.js';
@@ -51,7 +52,7 @@ function providerError(idp: IdentityProvider, error: string): SsoError {
 }
 
 async function completeFlow(deps: Deps, record: FlowRecord, params: URLSearchParams): Promise<FinishedFlow> {
-  const idp = await deps.store.idps.findByUid(record.idp);
+  const idp = await findIdpByUid(deps, record.idp);
   if (!idp) throw new SsoError('NOT_FOUND', 'PROVIDER_NOT_FOUND', 'identity provider not found');
   const error = params.get('error');
   if (error !== null) throw providerError(idp, error);

@@ -1,6 +1,7 @@
 // Managing identity providers (Memos IdentityProviderService): create with an optional uid, masked update,
 // delete. Deleting a provider also removes its account links, so a later provider with the same uid (perhaps
-// another issuer) cannot sign into the old accounts (Memos keeps them: contract §4).
+// another issuer) cannot sign into the old accounts (Memos keeps them: contract §4). Providers of the
+// deployment's file (GATEWAY_IDP_FILE) can be read here but not created, changed or deleted (contract §1.4).
 import { randomInt } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { failedPrecondition, invalidArgument, notFound } from '../errors.js';
@@ -8,6 +9,7 @@ import { parseInput } from '../http/validate.js';
 import { getGeneralSetting } from '../settings/general-setting.js';
 import type { IdentityProvider, IdentityProviderPatch } from './identity-provider.js';
 import { identityProviderInput, oauth2ConfigInput, parseCreateBody, parseUpdateRequest } from './idp-input.js';
+import { findIdpByUid, listIdps, requireApiManagedUid } from './idp-lookup.js';
 import { checkIdentifierFilter, checkOAuth2Config, checkTitle, throwIfViolations } from './idp-validation.js';
 
 const UID_PATTERN = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,34}[a-zA-Z0-9])?$/;
@@ -20,6 +22,10 @@ export function generateIdpUid(): string {
   return uid;
 }
 
+export function isValidIdpUid(uid: string): boolean {
+  return UID_PATTERN.test(uid);
+}
+
 export function requireValidUid(uid: string): string {
   if (!UID_PATTERN.test(uid)) {
     throw invalidArgument(
@@ -30,13 +36,13 @@ export function requireValidUid(uid: string): string {
 }
 
 export async function requireIdp(deps: Deps, uid: string): Promise<IdentityProvider> {
-  const idp = UID_PATTERN.test(uid) ? await deps.store.idps.findByUid(uid) : null;
+  const idp = UID_PATTERN.test(uid) ? await findIdpByUid(deps, uid) : null;
   if (!idp) throw notFound('identity provider not found');
   return idp;
 }
 
 export async function createIdentityProvider(deps: Deps, body: unknown, requestedUid: string | undefined): Promise<IdentityProvider> {
-  const uid = requestedUid ? requireValidUid(requestedUid) : generateIdpUid();
+  const uid = requireApiManagedUid(deps, requestedUid ? requireValidUid(requestedUid) : generateIdpUid());
   const input = parseCreateBody(body);
   const title = input.title.trim();
   const config = checkOAuth2Config(deps.config, input.config.oauth2Config, null);
@@ -54,6 +60,7 @@ export async function createIdentityProvider(deps: Deps, body: unknown, requeste
 }
 
 export async function updateIdentityProvider(deps: Deps, uid: string, body: unknown, queryMask: unknown): Promise<IdentityProvider> {
+  requireApiManagedUid(deps, uid);
   const current = await requireIdp(deps, uid);
   const request = parseUpdateRequest(body, queryMask);
   if (request.paths.size === 0 && !request.maskGiven) throw invalidArgument('update_mask is required');
@@ -85,8 +92,9 @@ export async function updateIdentityProvider(deps: Deps, uid: string, body: unkn
 }
 
 export async function deleteIdentityProvider(deps: Deps, uid: string): Promise<void> {
+  requireApiManagedUid(deps, uid);
   await requireIdp(deps, uid);
-  const [general, all] = await Promise.all([getGeneralSetting(deps.store.settings), deps.store.idps.list()]);
+  const [general, all] = await Promise.all([getGeneralSetting(deps.store.settings), listIdps(deps)]);
   if (general.disallowPasswordAuth && all.length <= 1) {
     throw failedPrecondition('password authentication for regular users cannot be disabled without an effective identity provider');
   }

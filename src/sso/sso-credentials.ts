@@ -7,6 +7,7 @@ import { invalidArgument } from '../errors.js';
 import type { User } from '../users/user.js';
 import { requireAllowedProfile } from './external-profile.js';
 import type { IdentityProvider } from './identity-provider.js';
+import { findIdpById, findIdpByUid } from './idp-lookup.js';
 import { fetchProviderClaims } from './provider-client.js';
 import { requireAllowedRedirectUri } from './redirect-uri.js';
 import { resolveSsoUser } from './resolve-user.js';
@@ -27,13 +28,13 @@ async function findIdpByReference(deps: Deps, credentials: SsoCredentials): Prom
   if (credentials.idpName !== undefined && credentials.idpName !== '') {
     const match = NAME.exec(credentials.idpName);
     if (!match) throw invalidArgument(`invalid identity provider name: ${credentials.idpName.slice(0, 100)}`);
-    return deps.store.idps.findByUid(match[1]!);
+    return findIdpByUid(deps, match[1]!);
   }
   const id = credentials.idpId;
-  if (typeof id === 'number') return Number.isSafeInteger(id) && id > 0 ? deps.store.idps.findById(id) : null;
+  if (typeof id === 'number') return Number.isSafeInteger(id) && id > 0 ? findIdpById(deps, id) : null;
   if (typeof id === 'string' && id !== '') {
-    const byId = /^[0-9]{1,9}$/.test(id) ? await deps.store.idps.findById(Number(id)) : null;
-    return byId ?? deps.store.idps.findByUid(id);
+    const byId = /^[0-9]{1,9}$/.test(id) ? await findIdpById(deps, Number(id)) : null;
+    return byId ?? findIdpByUid(deps, id);
   }
   throw invalidArgument('ssoCredentials needs idpName or idpId');
 }

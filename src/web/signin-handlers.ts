@@ -10,6 +10,7 @@ import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { checkReturnUrl } from '../forward-auth/return-url.js';
 import { getGeneralSetting } from '../settings/general-setting.js';
+import { listIdps } from '../sso/idp-lookup.js';
 import { signInPageUrl } from './browser-errors.js';
 import { sendPage } from './html.js';
 import { findPageErrorMessage, type PageError } from './messages.js';
@@ -17,7 +18,7 @@ import { renderSignInPage } from './signin-page.js';
 
 export function showSignInPage(deps: Deps): RequestHandler {
   return async (req, res) => {
-    const [general, idps] = await Promise.all([getGeneralSetting(deps.store.settings), deps.store.idps.list()]);
+    const [general, idps] = await Promise.all([getGeneralSetting(deps.store.settings), listIdps(deps)]);
     const title = general.customProfile?.title ? `Sign in to ${general.customProfile.title}` : 'Sign in';
     const body = renderSignInPage({
       heading: title,
