@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # sso-gateway image: `docker build -t sso-gateway .` (docker-compose.yml builds it for you).
-# Runs the TypeScript sources with tsx (a runtime dependency), as the unprivileged user `node`.
+# Runs the gateway bundled by esbuild at build time (dependencies from node_modules), as the unprivileged user `node`.
 
 ARG NODE_IMAGE=node:22-bookworm-slim
 
@@ -26,6 +26,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
 COPY config ./config
+# One bundled file of the gateway's own code (dependencies stay in node_modules): starts in about a second.
+RUN npm run --silent prestart
 # ./data holds the embedded SQLite file when no MySQL URL is given (a volume in production, if used at all).
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
@@ -36,4 +38,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.GATEWAY_PORT||8081)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 # node directly (not `npm start`): one process less, and SIGTERM reaches the gateway.
-CMD ["node", "--import", "tsx", "src/main.ts"]
+CMD ["node", "--enable-source-maps", "dist/main.mjs"]

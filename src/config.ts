@@ -134,6 +134,12 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     banSeconds: e.GATEWAY_REGULATION_BAN_SECONDS,
   });
   const trustedProxies = e.GATEWAY_TRUSTED_PROXIES.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const p of trustedProxies) {
+    // Trusting everyone lets any client choose its own IP and scheme (X-Forwarded-For / -Proto).
+    if (['true', '*', '0.0.0.0/0', '::/0', '0/0'].includes(p.toLowerCase())) {
+      errors.push(`GATEWAY_TRUSTED_PROXIES: "${p}" would trust every client; list your proxies' addresses or CIDRs`);
+    }
+  }
   if (errors.length > 0) return { ok: false, errors };
   const config: Config = {
     port: e.GATEWAY_PORT,

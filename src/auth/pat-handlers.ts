@@ -16,6 +16,8 @@ import {
   revokePersonalAccessToken,
 } from './manage-pats.js';
 import { toLegacyAccessTokenJson, toPatJson } from './pat-json.js';
+import { originOf, recordAudit } from '../audit/audit-log.js';
+import { findPrincipal } from './principal.js';
 
 /** protojson int32: a JSON number or a decimal string. */
 const int32 = z.union([z.number().int(), z.string().regex(/^-?[0-9]{1,10}$/).transform(Number)]).pipe(
@@ -53,6 +55,7 @@ export function createPat(deps: Deps): RequestHandler {
       description: body.description,
       expiresAt: expiryFromDays(deps.clock.now(), days),
     });
+    await recordAudit(deps, 'pat.created', originOf(req), { actorUserId: findPrincipal(res)?.user.id ?? null, subjectUserId: target.id, subject: created.pat.id });
     res.json({ personalAccessToken: toPatJson(created.pat), token: created.token });
   };
 }
@@ -69,6 +72,7 @@ export function revokePat(deps: Deps): RequestHandler {
   return async (req, res) => {
     const tokenId = requireTokenId(req.params.tokenId);
     await revokePersonalAccessToken(deps, requireTarget(res).id, tokenId);
+    await recordAudit(deps, 'pat.revoked', originOf(req), { actorUserId: findPrincipal(res)?.user.id ?? null, subjectUserId: requireTarget(res).id, subject: tokenId });
     res.json({});
   };
 }
@@ -83,6 +87,7 @@ export function createLegacyAccessToken(deps: Deps): RequestHandler {
       throw invalidArgument('expiresAt must be in the future', [{ field: 'expiresAt', description: 'in the past' }]);
     }
     const created = await createPersonalAccessToken(deps, requireTarget(res).id, { description: body.name, expiresAt });
+    await recordAudit(deps, 'pat.created', originOf(req), { actorUserId: findPrincipal(res)?.user.id ?? null, subjectUserId: requireTarget(res).id, subject: created.pat.id });
     res.json({
       accessToken: created.token,
       name: created.pat.description,

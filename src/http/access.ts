@@ -45,7 +45,8 @@ export function guard(deps: Deps, access: Access): RequestHandler {
       return next();
     }
     const ref = String(req.params.user ?? '');
-    if (!USERNAME_OR_ID.test(ref)) throw invalidArgument(`invalid user name "${ref.slice(0, 64)}"`);
+    // Never echo the segment: a secret pasted into a URL by mistake must not come back in the answer.
+    if (!USERNAME_OR_ID.test(ref)) throw invalidArgument('invalid user name in the path');
     const isSelfRef = ref === 'me' || ref === String(principal.user.id) || ref === principal.user.username;
     // Without admin rights another user's existence is not revealed: 403 whether or not they exist.
     if (!isSelfRef && !(access === 'self-or-admin' && isAdmin)) throw permissionDenied();

@@ -1,10 +1,14 @@
 // HTTP adapters for Memos' IdentityProviderService: list (public, no secrets), create/get/update/delete (admin).
+// List and get include the deployment's file providers (idp-lookup.ts).
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { parseInput } from '../http/validate.js';
 import { createIdentityProvider, deleteIdentityProvider, requireIdp, updateIdentityProvider } from './idp-admin.js';
 import { toIdentityProviderJson } from './idp-json.js';
+import { listIdps } from './idp-lookup.js';
+import { originOf, recordAudit } from '../audit/audit-log.js';
+import { findPrincipal } from '../auth/principal.js';
 
 const createQuery = z.object({ identityProviderId: z.string().max(64).optional() });
 
@@ -12,7 +16,7 @@ const uidOf = (params: Record<string, unknown>) => String(params.uid ?? '');
 
 export function listIdentityProviders(deps: Deps): RequestHandler {
   return async (_req, res) => {
-    const idps = await deps.store.idps.list();
+    const idps = await listIdps(deps);
     res.json({ identityProviders: idps.map(toIdentityProviderJson) });
   };
 }
@@ -21,6 +25,7 @@ export function createIdentityProviderHandler(deps: Deps): RequestHandler {
   return async (req, res) => {
     const query = parseInput(createQuery, req.query, 'query');
     const idp = await createIdentityProvider(deps, req.body, query.identityProviderId || undefined);
+    await recordAudit(deps, 'idp.created', originOf(req), { actorUserId: findPrincipal(res)?.user.id ?? null, subject: idp.uid });
     res.json(toIdentityProviderJson(idp));
   };
 }
@@ -34,6 +39,7 @@ export function getIdentityProvider(deps: Deps): RequestHandler {
 export function updateIdentityProviderHandler(deps: Deps): RequestHandler {
   return async (req, res) => {
     const idp = await updateIdentityProvider(deps, uidOf(req.params), req.body, req.query.updateMask ?? req.query.update_mask);
+    await recordAudit(deps, 'idp.updated', originOf(req), { actorUserId: findPrincipal(res)?.user.id ?? null, subject: idp.uid });
     res.json(toIdentityProviderJson(idp));
   };
 }
@@ -41,6 +47,7 @@ export function updateIdentityProviderHandler(deps: Deps): RequestHandler {
 export function deleteIdentityProviderHandler(deps: Deps): RequestHandler {
   return async (req, res) => {
     await deleteIdentityProvider(deps, uidOf(req.params));
+    await recordAudit(deps, 'idp.deleted', originOf(req), { actorUserId: findPrincipal(res)?.user.id ?? null, subject: String(uidOf(req.params)) });
     res.json({});
   };
 }

@@ -10,6 +10,7 @@ import { clearSessionCookies } from '../http/cookies.js';
 import { readSessionEvidence } from '../http/session-evidence.js';
 import { listUserSessions, revokeUserSession, signOutEverywhere } from './manage-sessions.js';
 import { toSessionJson } from './session-json.js';
+import { originOf, recordAudit } from '../audit/audit-log.js';
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -27,6 +28,7 @@ export function revokeSessionHandler(deps: Deps): RequestHandler {
     const principal = requirePrincipal(res);
     const own = await findCallerSessionId(deps, principal, readSessionEvidence(req));
     await revokeUserSession(deps, requireTarget(res).id, sessionId);
+    await recordAudit(deps, 'session.revoked', originOf(req), { actorUserId: principal.user.id, subjectUserId: requireTarget(res).id, subject: sessionId });
     if (own === sessionId) clearSessionCookies(res, req, deps.config);
     res.json({});
   };
@@ -36,6 +38,7 @@ export function signOutEverywhereHandler(deps: Deps): RequestHandler {
   return async (req, res) => {
     const target = requireTarget(res);
     await signOutEverywhere(deps, target.id);
+    await recordAudit(deps, 'sessions.revoked_all', originOf(req), { actorUserId: requirePrincipal(res).user.id, subjectUserId: target.id });
     if (target.id === requirePrincipal(res).user.id) clearSessionCookies(res, req, deps.config);
     res.json({});
   };

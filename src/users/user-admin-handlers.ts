@@ -14,6 +14,7 @@ import { listUsers, MAX_PAGE_SIZE } from './list-users.js';
 import { updateUser } from './update-user.js';
 import { parseUserUpdate } from './user-update-input.js';
 import { toUserJson } from './user-json.js';
+import { originOf, recordAudit } from '../audit/audit-log.js';
 
 const listQuery = z.object({
   pageSize: z.coerce.number().int().min(0).max(MAX_PAGE_SIZE).optional(),
@@ -45,6 +46,9 @@ export function patchUserHandler(deps: Deps): RequestHandler {
       findSessionId: () => findCallerSessionId(deps, principal, readSessionEvidence(req)),
     };
     const updated = await updateUser(deps, actor, requireTarget(res), changes);
+    const event = changes.password !== undefined ? 'password.changed' : 'user.updated';
+    const fields = Object.keys(changes).filter((k) => k !== 'password').join(',');
+    await recordAudit(deps, event, originOf(req), { actorUserId: principal.user.id, subjectUserId: updated.id, subject: updated.username, detail: { fields } });
     res.json(toUserJson(updated, principal.user));
   };
 }
@@ -55,6 +59,7 @@ export function deleteUserHandler(deps: Deps): RequestHandler {
     const principal = requirePrincipal(res);
     const target = requireTarget(res);
     await deleteUser(deps, principal, target);
+    await recordAudit(deps, 'user.deleted', originOf(req), { actorUserId: principal.user.id, subjectUserId: target.id, subject: target.username });
     if (target.id === principal.user.id) clearSessionCookies(res, req, deps.config);
     res.json({});
   };

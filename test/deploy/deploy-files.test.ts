@@ -517,7 +517,9 @@ describe('Dockerfile', () => {
     assert.doesNotMatch(healthcheck[0] ?? '', /\bcurl\b|\bwget\b/, 'slim has neither curl nor wget');
     assert.ok(named('EXPOSE').some((e) => /\b8081\b/.test(e)));
     const cmd = named('CMD').at(-1) ?? '';
-    assert.ok(/\["npm",\s*"start"\]/.test(cmd) || /"--import",\s*"tsx",\s*"src\/main\.ts"/.test(cmd), cmd);
+    // The bundle `npm run prestart` builds in the image, run by node itself so SIGTERM reaches the gateway.
+    assert.match(cmd, /\["node",\s*"--enable-source-maps",\s*"dist\/main\.mjs"\]/, cmd);
+    assert.ok(named('RUN').some((r) => /npm run --silent prestart/.test(r)), 'the image builds the bundle');
 
     const ignore = (await readFile(join(REPO_ROOT, '.dockerignore'), 'utf8')).split('\n').map((l) => l.trim());
     for (const entry of ['node_modules', '.git', '.env', 'data']) assert.ok(ignore.includes(entry), `.dockerignore: ${entry}`);

@@ -31,7 +31,8 @@ export class SqlUserRepository implements UserRepository {
 
   async findByUsername(username: string): Promise<User | null> {
     const row = await this.db.selectFrom('user').selectAll().where('username', '=', username).executeTakeFirst();
-    return row ? toUser(row) : null;
+    // MySQL/MariaDB PAD SPACE collations match 'alice ' to 'alice'; the name must be exactly the stored one.
+    return row && row.username === username ? toUser(row) : null;
   }
 
   async create(user: NewUser): Promise<User> {
