@@ -71,7 +71,8 @@ async function startGateway(dir: string): Promise<{ child: Child; port: number; 
     GATEWAY_ALLOWED_REDIRECT_HOSTS: '.example.test',
     GATEWAY_ACCESS_RULES_FILE: join(REPO_ROOT, 'config', 'access-rules.example.json'),
   };
-  const child = startChild(process.execPath, [...TSX, 'src/main.ts'], { cwd: REPO_ROOT, env });
+  // The gateway as `npm start` and the image run it: the esbuild bundle (built by the start-up phase's prestart).
+  const child = startChild(process.execPath, ['--enable-source-maps', 'dist/main.mjs'], { cwd: REPO_ROOT, env });
   children.push(child);
   const base = `http://127.0.0.1:${port}`;
   await waitForOk(`${base}/healthz`, child);
