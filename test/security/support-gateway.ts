@@ -1,16 +1,9 @@
 // Security-suite gateways: the real pieces of test/support/gateway.ts, plus what these tests need to look at
 // afterwards: every log line the gateway wrote (a pino logger writing to memory) and a raw dump of every table
 // of its database (SQLite file or MariaDB database), to search for secrets that must not be there.
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import mysql from 'mysql2/promise';
-import supertest from 'supertest';
-import { createApp } from '../../src/app.js';
-import { requireConfig } from '../../src/config.js';
-import { closeDeps, openDeps } from '../../src/deps.js';
-import { createLogger } from '../../src/logger.js';
-import { FakeClock } from '../support/fake-clock.js';
-import { createStorage, type StorageMode, type Storage, type TestGateway } from '../support/gateway.js';
+import type { FakeClock } from '../support/fake-clock.js';
+import { startTestGateway, type StorageMode, type Storage, type TestGateway } from '../support/gateway.js';
 
 export interface CapturingGateway extends TestGateway {
   /** Every log line written so far (pino JSON lines), at the level asked for (default trace: everything). */
@@ -26,45 +19,13 @@ export interface CapturingOptions {
 
 /** A gateway like startTestGateway's whose logger writes to memory, so tests can read what it logged. */
 export async function startCapturingGateway(mode: StorageMode, options: CapturingOptions = {}): Promise<CapturingGateway> {
-  const storage = options.storage ?? (await createStorage(mode));
-  const ownsStorage = options.storage === undefined;
-  const clock = options.clock ?? new FakeClock();
-  const level = options.logLevel ?? 'trace';
-  const config = requireConfig({ GATEWAY_LOG_LEVEL: level, GATEWAY_PORT: '0', ...storage.env, ...options.env });
   const lines: string[] = [];
-  const logger = createLogger(level, { write: (line: string) => void lines.push(line) });
-  const deps = await openDeps(config, {
-    clock,
-    logger,
-    ...(storage.redisKeyPrefix ? { redisKeyPrefix: storage.redisKeyPrefix } : {}),
+  const gw = await startTestGateway(mode, {
+    ...options,
+    logLevel: options.logLevel ?? 'trace',
+    logDestination: { write: (line: string) => void lines.push(line) },
   });
-  const app = createApp(deps);
-  let server: Server | null = null;
-  let baseUrl: string | null = null;
-  return {
-    mode,
-    storage,
-    deps,
-    app,
-    clock,
-    http: supertest(app),
-    logs: () => lines.join(''),
-    async listen() {
-      if (baseUrl) return baseUrl;
-      server = app.listen(0, '127.0.0.1');
-      await new Promise<void>((resolve) => server!.once('listening', () => resolve()));
-      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      return baseUrl;
-    },
-    async close() {
-      if (server) {
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server!.close(() => resolve()));
-      }
-      await closeDeps(deps);
-      if (ownsStorage) await storage.destroy();
-    },
-  };
+  return { ...gw, logs: () => lines.join('') };
 }
 
 /** Every row of every table of the gateway's database, as one JSON text (binary columns as hex). */

@@ -4,15 +4,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect as connectTcp, type AddressInfo, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import supertest from 'supertest';
-import { createApp } from '../../src/app.js';
-import { requireConfig } from '../../src/config.js';
-import { closeDeps, openDeps } from '../../src/deps.js';
-import { createLogger } from '../../src/logger.js';
 import { forwardAuthEnv, writeRulesFile, type RulesFile } from '../api/verify-support.js';
 import { CookieJar } from '../support/cookie-jar.js';
-import { FakeClock } from '../support/fake-clock.js';
-import { createStorage, type StorageMode, type Storage, type TestGateway } from '../support/gateway.js';
+import { startTestGateway, type StorageMode, type Storage, type TestGateway } from '../support/gateway.js';
 import {
   APP_HOST,
   GATEWAY_HOST,
@@ -29,47 +23,14 @@ export interface LoggingGateway extends TestGateway {
   logText(): string;
 }
 
-/** A gateway built like startTestGateway's, but logging at `trace` into memory. */
+/** A gateway from startTestGateway, logging at `trace` into memory. */
 export async function startLoggingGateway(
   mode: StorageMode,
   options: { env?: Record<string, string>; storage?: Storage } = {},
 ): Promise<LoggingGateway> {
-  const storage = options.storage ?? (await createStorage(mode));
-  const ownsStorage = options.storage === undefined;
-  const clock = new FakeClock();
-  const config = requireConfig({ GATEWAY_LOG_LEVEL: 'trace', GATEWAY_PORT: '0', ...storage.env, ...options.env });
   const chunks: string[] = [];
-  const logger = createLogger('trace', { write: (chunk: string) => void chunks.push(chunk) });
-  const deps = await openDeps(config, { clock, logger, ...(storage.redisKeyPrefix ? { redisKeyPrefix: storage.redisKeyPrefix } : {}) });
-  const app = createApp(deps);
-  let server: Server | null = null;
-  let baseUrl: string | null = null;
-  return {
-    mode,
-    storage,
-    deps,
-    app,
-    clock,
-    http: supertest(app),
-    logText: () => chunks.join(''),
-    async listen() {
-      if (baseUrl) return baseUrl;
-      const listening = app.listen(0, '127.0.0.1');
-      server = listening;
-      await new Promise<void>((resolve) => listening.once('listening', () => resolve()));
-      baseUrl = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
-      return baseUrl;
-    },
-    async close() {
-      const open = server;
-      if (open) {
-        open.closeAllConnections();
-        await new Promise<void>((resolve) => open.close(() => resolve()));
-      }
-      await closeDeps(deps);
-      if (ownsStorage) await storage.destroy();
-    },
-  };
+  const gw = await startTestGateway(mode, { ...options, logLevel: 'trace', logDestination: { write: (chunk: string) => void chunks.push(chunk) } });
+  return { ...gw, logText: () => chunks.join('') };
 }
 
 export interface AppRequest {

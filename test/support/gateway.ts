@@ -65,6 +65,9 @@ export interface TestGatewayOptions {
   clock?: FakeClock;
   /** Reuse another gateway's storage (a second replica); it is then not destroyed on close. */
   storage?: Storage;
+  /** Log level (default: TEST_LOG_LEVEL or silent) and where log lines go (default: stdout). */
+  logLevel?: string;
+  logDestination?: { write(line: string): void };
 }
 
 export async function startTestGateway(mode: StorageMode, options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -72,14 +75,14 @@ export async function startTestGateway(mode: StorageMode, options: TestGatewayOp
   const ownsStorage = options.storage === undefined;
   const clock = options.clock ?? new FakeClock();
   const config = requireConfig({
-    GATEWAY_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    GATEWAY_LOG_LEVEL: options.logLevel ?? process.env.TEST_LOG_LEVEL ?? 'silent',
     GATEWAY_PORT: '0',
     ...storage.env,
     ...options.env,
   });
   const deps = await openDeps(config, {
     clock,
-    logger: createLogger(config.logLevel),
+    logger: createLogger(config.logLevel, options.logDestination),
     ...(storage.redisKeyPrefix ? { redisKeyPrefix: storage.redisKeyPrefix } : {}),
   });
   const app = createApp(deps);
