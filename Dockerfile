@@ -26,6 +26,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
 COPY config ./config
+COPY scripts/bundle.mjs ./scripts/bundle.mjs
 # One bundled file of the gateway's own code (dependencies stay in node_modules): starts in about a second.
 RUN npm run --silent prestart
 # ./data holds the embedded SQLite file when no MySQL URL is given (a volume in production, if used at all).
