@@ -1,6 +1,7 @@
 // Configuration: the environment read once, validated with zod (every problem reported together), then frozen.
 // Nothing else in src/ reads process.env; main.ts hands the raw environment to loadConfig.
 import { z } from 'zod';
+import { deepFreeze } from './config-file.js';
 
 const MODES = ['prod', 'dev', 'demo'] as const;
 
@@ -174,12 +175,4 @@ export function requireConfig(env: Record<string, string | undefined>): Config {
   const result = loadConfig(env);
   if (!result.ok) throw new Error(`invalid configuration:\n  ${result.errors.join('\n  ')}`);
   return result.config;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object') {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }

@@ -1,7 +1,7 @@
 // The access-rules file (GATEWAY_ACCESS_RULES_FILE, JSON): which signed-in users may reach which host and path
 // prefix. Read once at start, validated with zod, every problem reported together, compiled (hosts lower-cased,
 // paths canonical, user patterns compiled with RE2, linear time). config/access-rules.example.json shows the shape.
-import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../config-file.js';
 import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { usernameSchema } from '../users/username.js';
@@ -150,17 +150,7 @@ export function compileAccessRules(input: unknown, file = 'access rules'): Acces
 /** Reads, validates and compiles the rules file; no file configured means no rules (any signed-in user). */
 export function loadAccessRules(file: string | null): AccessRules {
   if (file === null) return NO_RULES;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new AccessRulesError(file, [`cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`]);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new AccessRulesError(file, [`not valid JSON: ${err instanceof Error ? err.message : 'parse error'}`]);
-  }
-  return compileAccessRules(json, file);
+  const read = readJsonFile(file);
+  if ('problem' in read) throw new AccessRulesError(file, [read.problem]);
+  return compileAccessRules(read.json, file);
 }

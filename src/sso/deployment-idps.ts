@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { deepFreeze, readJsonFile } from '../config-file.js';
 import type { Config } from '../config.js';
 import type { FieldViolation } from '../errors.js';
 import type { IdentityProvider } from './identity-provider.js';
@@ -180,33 +181,7 @@ export function compileDeploymentIdps(
 export function loadDeploymentIdps(config: Pick<Config, 'idpFile' | 'mode' | 'instanceOrigin'>, loadedAt: Date): DeploymentIdps {
   const file = config.idpFile;
   if (file === null) return NO_DEPLOYMENT_IDPS;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new DeploymentIdpsError(file, [`cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`]);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new DeploymentIdpsError(file, [describeJsonError(text, err)]);
-  }
-  return compileDeploymentIdps(config, json, file, loadedAt);
-}
-
-/** Where the JSON breaks, by line and column only: V8's message may quote the text, and the text holds secrets. */
-function describeJsonError(text: string, err: unknown): string {
-  const position = /at position (\d+)/.exec(err instanceof Error ? err.message : '');
-  if (!position) return 'not valid JSON';
-  const before = text.slice(0, Number(position[1])).split('\n');
-  return `not valid JSON at line ${before.length}, column ${before[before.length - 1]!.length + 1}`;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !(value instanceof Date)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
+  const read = readJsonFile(file);
+  if ('problem' in read) throw new DeploymentIdpsError(file, [read.problem]);
+  return compileDeploymentIdps(config, read.json, file, loadedAt);
 }
