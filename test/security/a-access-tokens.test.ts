@@ -130,6 +130,18 @@ for (const mode of STORAGE_MODES) {
       await refused(idpToken, 'foreign IdP token');
     });
 
+    test("A6 a refresh cookie with the live session's tid is refused for type access or the access audience: the refresh side's own checks", async () => {
+      const real = decode(user.jar.get('memos_refresh')!.split('.')[1]!);
+      assert.equal(typeof real.tid, 'string');
+      const refreshWith = (changes: object) =>
+        gw.http.post('/api/v1/auth/refresh').set('Cookie', `memos_refresh=${sign(header, { ...real, ...changes }, secret)}`);
+      assert.equal((await refreshWith({ type: 'access' })).status, 401, 'type access, refresh audience, valid tid');
+      assert.equal((await refreshWith({ aud: ['user.access-token'] })).status, 401, 'type refresh, access audience, valid tid');
+      assert.equal((await refreshWith({ type: 'access', aud: ['user.access-token'] })).status, 401, 'both access-shaped');
+      // Control: the same hand-signed claims unchanged rotate, so each refusal above is the type or audience alone.
+      assert.equal((await refreshWith({})).status, 200, 'the unchanged hand-signed refresh token rotates');
+    });
+
     test('A7 the type/audience discriminators are all required: swapped or missing type refused', async () => {
       await refused(sign(header, { ...claims, type: 'refresh' }, secret), 'type refresh + access aud');
       await refused(sign(header, { ...claims, aud: ['user.refresh-token'] }, secret), 'type access + refresh aud');

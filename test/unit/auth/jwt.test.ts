@@ -138,6 +138,16 @@ describe('refresh token', () => {
     assert.equal(expiresAt.getTime(), NOW.getTime() + 30 * 86_400_000);
   });
 
+  test('a refresh-shaped token with a valid tid is refused for type access or for the access audience alone', async () => {
+    const tid = '550e8400-e29b-41d4-a716-446655440000';
+    const h = { alg: 'HS256', kid: 'v1', typ: 'JWT' };
+    const refreshClaims = { type: 'refresh', tid, iss: 'memos', aud: ['user.refresh-token'], sub: '123', iat: NOW.getTime() / 1000, exp: NOW.getTime() / 1000 + 3600 };
+    const keys = await ring();
+    assert.equal((await verifyRefreshToken(keys, forge(h, refreshClaims), NOW)).tid, tid, 'control: the forged shape itself passes');
+    await assert.rejects(verifyRefreshToken(keys, forge(h, { ...refreshClaims, type: 'access' }), NOW), /unexpected token type/);
+    await assert.rejects(verifyRefreshToken(keys, forge(h, { ...refreshClaims, aud: ['user.access-token'] }), NOW), /unexpected audience|aud/);
+  });
+
   test('keys from a rotated ring: the newest signs, older ones still verify', async () => {
     const v1 = await importHmacKey(SECRET);
     const v2 = await importHmacKey('another-secret-of-enough-length');
