@@ -58,14 +58,27 @@ describe('J96 two gateways whose clocks are 90 s apart', () => {
 });
 
 describe('J98 boot', () => {
-  test('J98 an unreachable MySQL makes `npm start` exit non-zero instead of serving', async () => {
+  test('J98 an unreachable MySQL makes `npm start` exit 1 at once, logging the cause, instead of serving', async () => {
     const port = await freePort();
+    const started = Date.now();
     const res = await run('npm', ['start', '--silent'], {
       cwd: ROOT,
       env: { ...process.env, GATEWAY_PORT: String(await freePort()), GATEWAY_DATABASE_URL: `mysql://gw:pw@127.0.0.1:${port}/gw`, GATEWAY_LOG_LEVEL: 'fatal' },
       timeout: 60_000,
-    }).then(() => 0, (err: { code?: number }) => err.code ?? -1);
-    assert.notEqual(res, 0);
+    }).then(
+      () => ({ code: 0, killed: false, signal: null, stdout: '', stderr: '' }),
+      (err: { code?: number | string; killed?: boolean; signal?: string | null; stdout?: string; stderr?: string }) => ({
+        code: err.code, killed: err.killed ?? false, signal: err.signal ?? null, stdout: err.stdout ?? '', stderr: err.stderr ?? '',
+      }),
+    );
+    // Killed by the 60 s timeout would be killed: true / signal SIGTERM: a gateway that keeps serving fails here.
+    assert.equal(res.killed, false, 'the process exited by itself, not by the test timeout');
+    assert.equal(res.signal, null);
+    assert.equal(res.code, 1, 'exit code 1');
+    assert.ok(Date.now() - started < 45_000, 'exited well before the 60 s timeout');
+    const log = `${res.stdout}\n${res.stderr}`;
+    assert.match(log, /could not open storage/, 'the log says what failed');
+    assert.match(log, /ECONNREFUSED 127\.0\.0\.1:\d+/, 'and why');
   });
 
   test('J98 a stored secret that is missing or too short stops the start; no random per-instance secret is made up', async () => {
