@@ -46,7 +46,8 @@ export async function updateUser(deps: Deps, actor: Actor, target: User, changes
     if (!user) throw notFound('user not found');
     await assertAdminRemains(tx, target);
     if (archiving || newPassword) revoked.sessionIds = await revokeSessionsInTx(tx, target.id, now, keepSessionId ?? undefined);
-    if (newPassword) revoked.patIds = await tx.personalAccessTokens.deleteAllForUser(target.id);
+    // Archiving ends PATs too: restoring an account must not bring back tokens that may have leaked meanwhile.
+    if (archiving || newPassword) revoked.patIds = await tx.personalAccessTokens.deleteAllForUser(target.id);
     return user;
   });
   announceRevokedAccess(deps, revoked);

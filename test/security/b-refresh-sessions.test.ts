@@ -120,7 +120,7 @@ for (const mode of STORAGE_MODES) {
       assert.equal((await gw.http.get('/auth/verify').set(user.auth)).status, 401, 'and the token after its 15 minutes');
     });
 
-    test('B20 password change, sign out everywhere and archive each end every refresh family and PAT of the user', async () => {
+    test('B20 password change, sign out everywhere and archive each revoke every session, refresh family and PAT of the user', async () => {
       const cases: Array<[string, (u: SignedIn) => Promise<unknown>]> = [
         ['password change', (u) => gw.http.patch(`/api/v1/users/${u.userId}?updateMask=password`).set(admin.auth).send({ password: 'new-password-1' }).expect(200)],
         ['sign out everywhere', (u) => gw.http.delete(`/api/v1/users/${u.userId}/sessions`).set(u.auth).expect(200)],
@@ -129,9 +129,23 @@ for (const mode of STORAGE_MODES) {
       for (const [label, act] of cases) {
         const u = await createSignedInUser(gw);
         const pat = await gw.http.post(`/api/v1/users/${u.userId}/personalAccessTokens`).set(u.auth).send({ description: 'ci' });
+        assert.equal(pat.status, 200, `${label}: PAT created`);
+        assert.equal((await gw.deps.store.sessions.listActiveByUser(u.userId, gw.clock.now())).length, 1, `${label}: one live session before`);
+        assert.equal((await gw.http.get('/auth/verify').set('Cookie', u.jar.header('sso_session'))).status, 200, `${label}: sso_session works before`);
         await act(u);
+        // The rows themselves, not only the archived-state check that would refuse the credentials anyway.
+        assert.deepEqual(await gw.deps.store.sessions.listActiveByUser(u.userId, gw.clock.now()), [], `${label}: no live session row`);
+        assert.deepEqual(await gw.deps.store.personalAccessTokens.listByUser(u.userId), [], `${label}: no PAT row`);
         assert.equal((await refresh(u.jar.header('memos_refresh'))).status, 401, `${label}: refresh`);
         assert.equal((await gw.http.get('/api/v1/auth/me').set('Authorization', `Bearer ${pat.body.token}`)).status, 401, `${label}: PAT`);
+        assert.equal((await gw.http.get('/auth/verify').set('Cookie', u.jar.header('sso_session'))).status, 401, `${label}: sso_session dead`);
+        if (label === 'archive') {
+          // Restoring the user does not bring old credentials back: they must sign in and create new tokens.
+          await gw.http.patch(`/api/v1/users/${u.userId}?updateMask=state`).set(admin.auth).send({ state: 'NORMAL' }).expect(200);
+          assert.equal((await gw.http.get('/api/v1/auth/me').set('Authorization', `Bearer ${pat.body.token}`)).status, 401, 'restored: old PAT stays dead');
+          assert.equal((await gw.http.get('/auth/verify').set('Cookie', u.jar.header('sso_session'))).status, 401, 'restored: old sso_session stays dead');
+          assert.equal((await refresh(u.jar.header('memos_refresh'))).status, 401, 'restored: old refresh stays dead');
+        }
       }
     });
 
