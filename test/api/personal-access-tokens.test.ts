@@ -168,13 +168,14 @@ for (const mode of STORAGE_MODES) {
       assert.equal(listed.body.personalAccessTokens[0].name, pat.name);
     });
 
-    test('a PAT of an archived user fails at once, and works again when the user is restored', async () => {
+    test('a PAT of an archived user fails at once and is deleted: restoring the user does not bring it back', async () => {
       const pat = await createPat(gw, user);
       const archive = await gw.http.patch(`/api/v1/users/${user.userId}`).set(admin.auth).send({ state: 'ARCHIVED' });
       assert.equal(archive.status, 200);
       assertInvalidToken(await gw.http.get('/api/v1/auth/me').set(pat.auth), 'archived owner');
+      assert.deepEqual(await gw.deps.store.personalAccessTokens.listByUser(user.userId), []);
       await gw.http.patch(`/api/v1/users/${user.userId}`).set(admin.auth).send({ state: 'NORMAL' }).expect(200);
-      assert.equal((await gw.http.get('/api/v1/auth/me').set(pat.auth)).status, 200);
+      assertInvalidToken(await gw.http.get('/api/v1/auth/me').set(pat.auth), 'restored owner, archived-time PAT');
     });
 
     test('malformed PATs (31/33 chars, wrong prefix case, 8 KB, non-ASCII) are 401 JSON without a database lookup', async () => {
