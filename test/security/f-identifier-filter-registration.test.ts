@@ -102,22 +102,19 @@ for (const mode of STORAGE_MODES) {
       assert.equal(link?.userId, await signedInUserId(gw, ok), 'linked under the identifier exactly as sent');
     });
 
-    test('F56 catastrophic-backtracking filters are accepted because RE2 runs in linear time: "a"×40+"!" is answered at once', async () => {
+    test('F56 catastrophic-backtracking filters are accepted because RE2 runs in linear time: "a"×40+"!" is answered without hanging', async () => {
       const identifier = `${'a'.repeat(40)}!`;
       for (const [pattern, allowed] of [['^(a+)+$', false], ['^(\\w+\\s?)*$', false], ['(.*a){20}', true]] as const) {
         const saved = await setFilter(w.fakeUid, pattern);
         assert.equal(saved.status, 200, `accepted at save: ${pattern}`);
         const res = await signInAs(w.fakeUid, { sub: identifier });
         assert.equal(res.status, allowed ? 302 : 403, pattern);
-        // A backtracking engine needs about 2^40 steps here; RE2 needs a few hundred. The bound is loose on purpose.
-        const timings: number[] = [];
-        for (let i = 0; i < 20; i++) {
-          const t0 = process.hrtime.bigint();
-          assert.equal(isIdentifierAllowed(pattern, identifier), allowed);
-          timings.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        }
-        timings.sort((a, b) => a - b);
-        assert.ok(timings[10]! < 50, `${pattern}: median ${timings[10]} ms`);
+        // A backtracking engine needs about 2^40 steps here (hours); RE2 a few hundred. Only "no hang" is asserted,
+        // with a bound far above any machine's noise; how fast RE2 is belongs in a benchmark.
+        const t0 = process.hrtime.bigint();
+        for (let i = 0; i < 20; i++) assert.equal(isIdentifierAllowed(pattern, identifier), allowed);
+        const totalMs = Number(process.hrtime.bigint() - t0) / 1e6;
+        assert.ok(totalMs < 5000, `${pattern}: 20 checks took ${totalMs} ms`);
       }
     });
 
