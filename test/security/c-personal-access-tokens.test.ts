@@ -179,7 +179,7 @@ for (const mode of STORAGE_MODES) {
       }
     });
 
-    test('C30 bytes no client library sends (NUL, raw UTF-8) in a PAT header are refused without a 500, over a real socket', async () => {
+    test('C30 bytes no client library sends (NUL, raw UTF-8) in a PAT header are refused without a 500, over a real socket (the Node HTTP parser answers NUL with 400: this guards its strict settings, no insecureHTTPParser; raw UTF-8 reaches the PAT check of the gateway)', async () => {
       const port = portOf(await gw.listen());
       const pat = await createPat(gw, user);
       const lookups = countCalls(gw.deps.store.personalAccessTokens, 'findByHash');

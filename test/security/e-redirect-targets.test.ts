@@ -122,7 +122,7 @@ for (const mode of STORAGE_MODES) {
       assert.equal(checkReturnUrl(gw.deps.config, 'https://APP.example.com/x'), 'https://app.example.com/x', 'host case is normalised, not refused');
     });
 
-    test('E50 CR/LF and their UTF-8 look-alikes never inject a header: one Location, no planted cookie; raw CR/LF is a 400 or ends the request line, never a crash', async () => {
+    test('E50 CR/LF and their UTF-8 look-alikes never inject a header: one Location, no planted cookie; raw CR/LF is a 400 from the Node HTTP parser (its strict settings are what this guards) or ends the request line, never a crash', async () => {
       await assertFallsBackEverywhere(E50);
       const base = await gw.listen();
       const [raw, location] = SAFE[4]!;

@@ -225,7 +225,7 @@ function describeRealStack(mode: StorageMode): void {
       assert.equal(session.clientInfo.browser, 'Firefox 128.0');
     });
 
-    test('H74 a User-Agent with CR, LF, NUL, DEL, BEL or ANSI ESC is refused with 400 by nginx and by the gateway: nothing stored, nothing logged', async () => {
+    test('H74 a User-Agent with CR, LF, NUL, DEL, BEL or ANSI ESC is refused with 400 by nginx and by the Node HTTP parser in front of the gateway (guards the strict parser settings, no insecureHTTPParser): nothing stored, nothing logged', async () => {
       const gatewayPort = Number(new URL(await stack.gw.listen()).port);
       const sessionsBefore = (await stack.gw.http.get(`/api/v1/users/${user.id}/sessions`).set(admin.auth)).body.sessions.length as number;
       const signInsLogged = loggedRequests(stack.gw.logText(), '/api/v1/auth/signin');

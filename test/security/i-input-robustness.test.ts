@@ -255,7 +255,7 @@ describe('I87 HTTP framing against the real process (npm start)', () => {
   });
   after(() => proc?.stop());
 
-  test('I87 conflicting or malformed framing (TE + CL, xchunked, duplicate or odd Content-Length, obs-fold) is 400 and nothing smuggles through', async () => {
+  test('I87 conflicting or malformed framing (TE + CL, xchunked, duplicate or odd Content-Length, obs-fold) is 400 from the Node HTTP parser (guards its strict settings: no insecureHTTPParser, no lenient flags) and nothing smuggles through', async () => {
     const smuggled = 'GET /api/v1/users HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
     const cases: Record<string, string> = {
       'Transfer-Encoding chunked + Content-Length': head('POST /api/v1/auth/signin HTTP/1.1', ['Host: 127.0.0.1', 'Content-Type: application/json', `Content-Length: ${5 + smuggled.length}`, 'Transfer-Encoding: chunked']) + `0\r\n\r\n${smuggled}`,
