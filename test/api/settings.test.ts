@@ -64,10 +64,13 @@ for (const mode of STORAGE_MODES) {
       const admin = await createAdmin(gw);
       const read = await gw.http.get('/api/v1/instance/settings/BASIC');
       assert.deepEqual(read.body, { name: 'instance/settings/BASIC' });
-      const write = await gw.http.patch('/api/v1/instance/settings/BASIC').set(admin.auth).send({ generalSetting: {} });
-      assert.equal(write.status, 400);
-      const stored = await gw.deps.store.settings.find('BASIC');
-      assert.match(stored ?? '', /secretKey/);
+      const before = await gw.deps.store.settings.find('BASIC');
+      assert.match(before ?? '', /secretKey/);
+      for (const body of [{ generalSetting: {} }, { basicSetting: { secretKey: 'attacker-chosen-secret-0123456789' } }, { secretKey: 'attacker-chosen-secret-0123456789' }]) {
+        const write = await gw.http.patch('/api/v1/instance/settings/BASIC').set(admin.auth).send(body);
+        assert.equal(write.status, 400, JSON.stringify(body));
+      }
+      assert.equal(await gw.deps.store.settings.find('BASIC'), before, 'the stored BASIC row is byte for byte unchanged');
     });
 
     test('wrong types and unknown keys are 400, nothing written', async () => {

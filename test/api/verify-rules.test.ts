@@ -43,6 +43,8 @@ for (const mode of STORAGE_MODES) {
       for (const path of spellings) {
         const res = await verify(gw, bearer(user.accessToken), `${APP}${path}`);
         assert.equal(res.status, 403, path);
+        // Control: an admin reaches the same spelling, so the 403 above is the /admin rule, not an unjudgeable URL.
+        assert.equal((await verify(gw, bearer(admin.accessToken), `${APP}${path}`)).status, 200, `admin: ${path}`);
       }
     });
 
