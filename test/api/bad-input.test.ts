@@ -4,24 +4,37 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { routeTable } from '../../src/routes.js';
 import { STORAGE_MODES, startTestGateway, type TestGateway } from '../support/gateway.js';
+import { dumpDatabase } from '../support/db-dump.js';
 import { createAdmin, type SignedIn } from '../support/users.js';
 
-function concretePath(path: string, admin: SignedIn): string {
-  return path.replace(':user', String(admin.userId)).replace(/:[A-Za-z]+/g, 'x');
+/** Real parameters (the admin, GENERAL, an existing provider), so that the body checks are what answers. */
+function concretePath(path: string, admin: SignedIn, idpUid: string): string {
+  return path
+    .replace(':user', String(admin.userId))
+    .replace(':key', 'GENERAL')
+    .replace(':uid', idpUid)
+    .replace(/:[A-Za-z]+/g, 'x');
 }
 
-async function rowCounts(gw: TestGateway) {
-  const sessions = await gw.deps.store.sessions.listActiveByUser(1, gw.clock.now());
-  return { users: await gw.deps.store.users.count(), sessions: sessions.length, general: await gw.deps.store.settings.find('GENERAL') };
-}
+const rowCounts = (gw: TestGateway) => dumpDatabase(gw.storage);
 
 for (const mode of STORAGE_MODES) {
   describe(`bad input on every body-taking route [${mode}]`, () => {
     let gw: TestGateway;
     let admin: SignedIn;
+    let idpUid: string;
     beforeEach(async () => {
       gw = await startTestGateway(mode);
       admin = await createAdmin(gw);
+      const idp = await gw.http.post('/api/v1/identity-providers').set(admin.auth).send({
+        title: 'Corp', type: 'OAUTH2', identifierFilter: '',
+        config: { oauth2Config: {
+          clientId: 'gw', clientSecret: 'secret', authUrl: 'https://idp.example.com/authorize', tokenUrl: 'https://idp.example.com/token',
+          userInfoUrl: 'https://idp.example.com/userinfo', scopes: ['openid'], fieldMapping: { identifier: 'sub', displayName: '', email: '', avatarUrl: '' },
+        } },
+      });
+      assert.equal(idp.status, 200, JSON.stringify(idp.body));
+      idpUid = String(idp.body.name).replace('identity-providers/', '');
     });
     afterEach(() => gw.close());
 
@@ -31,7 +44,7 @@ for (const mode of STORAGE_MODES) {
     test('a non-JSON content type is 415, a broken JSON body 400, an oversized body 413; all JSON errors', async () => {
       const before = await rowCounts(gw);
       for (const route of bodyRoutes()) {
-        const path = concretePath(route.path, admin);
+        const path = concretePath(route.path, admin, idpUid);
         const send = () => gw.http[route.method as 'post' | 'patch'](path).set(admin.auth);
         const label = `${route.method.toUpperCase()} ${route.path}`;
         const asText = await send().set('Content-Type', 'text/plain').send('username=x');
@@ -53,19 +66,22 @@ for (const mode of STORAGE_MODES) {
       assert.deepEqual(await rowCounts(gw), before);
     });
 
-    test('JSON of the wrong shape (array, string, null, wrong field types) is a 400 or a refusal, never 2xx or 5xx', async () => {
+    test('JSON of the wrong shape (array, string, null, wrong field types) on real keys and uids is a 400 from the body check, and the whole database is unchanged', async () => {
       const before = await rowCounts(gw);
       const shapes: unknown[] = [[], ['a'], 'string', 42, null, { username: [], password: {} }, { passwordCredentials: 'x' }, { generalSetting: [] }];
       for (const route of bodyRoutes()) {
         if (route.path === '/api/v1/auth/refresh' || route.path === '/api/v1/auth/signout') continue; // no body is read
         for (const shape of shapes) {
-          const res = await gw.http[route.method as 'post' | 'patch'](concretePath(route.path, admin))
+          const res = await gw.http[route.method as 'post' | 'patch'](concretePath(route.path, admin, idpUid))
             .set(admin.auth)
             .set('Content-Type', 'application/json')
             .send(JSON.stringify(shape));
           const label = `${route.method.toUpperCase()} ${route.path} ${JSON.stringify(shape)}`;
-          assert.ok(res.status >= 400 && res.status < 500, `${label} → ${res.status}`);
-          assert.equal(typeof res.body.code, 'number', label);
+          // The body check itself answers: 400 InvalidArgument with a message, not a 404 for the path or a 403.
+          assert.equal(res.status, 400, `${label} → ${res.status} ${JSON.stringify(res.body)}`);
+          assert.equal(res.body.code, 3, label);
+          assert.ok(typeof res.body.message === 'string' && res.body.message.length > 0, label);
+          assert.doesNotMatch(res.body.message, /not found|permission/i, label);
         }
       }
       assert.deepEqual(await rowCounts(gw), before);
