@@ -172,7 +172,22 @@ describe('browser sign-in through the gateway (Chromium) [embedded]', () => {
     await page.close();
   });
 
-  test('the pages load nothing from outside the loopback interface', () => {
+  test('the sign-in page loads nothing from outside the loopback interface, on its own (not relying on earlier tests)', async () => {
+    const page = await browser.newPage();
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+    const blockedBefore = browser.blocked.length;
+    await page.goto(`${gatewayUrl}/auth?redirect=${encodeURIComponent(`${appUrl}/notes`)}`);
+    await page.waitForLoadState('networkidle');
+    await page.close();
+    // Positive control: the page and its stylesheet were requested (and seen by the listener).
+    assert.ok(requested.some((url) => url.startsWith(`${gatewayUrl}/auth?`)), requested.join(' '));
+    assert.ok(requested.some((url) => url.endsWith('/auth/assets/gateway.css')), requested.join(' '));
+    assert.deepEqual(requested.filter((url) => !url.startsWith(`${gatewayUrl}/`)), [], 'every request goes to the gateway itself');
+    assert.deepEqual(browser.blocked.slice(blockedBefore), [], 'nothing was blocked for leaving loopback');
+  });
+
+  test('across all the flows above, no page loaded anything from outside the loopback interface', () => {
     assert.deepEqual(browser.blocked, []);
   });
 });
