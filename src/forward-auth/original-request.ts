@@ -1,6 +1,7 @@
 // The request the proxy is asking about. Which headers describe it depends on the endpoint the proxy calls:
-// nginx auth_request sets `X-Original-URL`; Traefik/Caddy forward auth set `X-Forwarded-Proto/Host/Uri` and pass
-// the client's other headers through. The other kind, when also sent, must agree, else the request is refused.
+// nginx auth_request sets `X-Original-URL` (/auth/verify, falling back to X-Forwarded-*); Traefik/Caddy forward auth
+// set `X-Forwarded-Proto/Host/Uri` and pass the client's other headers through (/auth/verify/forward-auth reads only
+// those). The other kind, when also sent, must agree, else the target cannot be judged.
 // The caller decides whether the peer is trusted at all; this module parses strictly, by hand: the WHATWG
 // parser would quietly turn `\` into `/` and resolve `%2e%2e`, hiding exactly the tricks rules must refuse.
 import { canonicalizePath } from './canonical-path.js';
@@ -129,7 +130,9 @@ function agree(a: Description, b: Description): boolean {
  * unreadable or different one is a `conflict`): a proxy that passes client headers through cannot be fooled.
  */
 export function parseTargetHeaders(headers: Headers, source: TargetSource = 'auth-request'): TargetParse {
-  const primary = source === 'auth-request' ? fromOriginalUrl(headers) : fromForwardedParts(headers, true);
+  let primary = source === 'auth-request' ? fromOriginalUrl(headers) : fromForwardedParts(headers, true);
+  // /auth/verify without X-Original-URL keeps reading X-Forwarded-* (existing Traefik/Caddy set-ups).
+  if (primary.kind === 'absent' && source === 'auth-request') primary = fromForwardedParts(headers, true);
   if (primary.kind !== 'ok' || primary.target === null) return primary.kind === 'absent' ? ABSENT : INVALID;
   const other = source === 'auth-request' ? fromForwardedParts(headers, false) : fromOriginalUrl(headers);
   if (other.kind === 'invalid' || (other.kind === 'ok' && !agree(primary.says, other.says))) return CONFLICT;
