@@ -7,6 +7,7 @@ import { pinoHttp } from 'pino-http';
 import type { Deps } from './deps.js';
 import { AppError, errorMiddleware, notFoundMiddleware } from './errors.js';
 import { AUTH_BODY_LIMIT, DEFAULT_BODY_LIMIT, jsonBody } from './http/json-body.js';
+import { hasRepeatedAuthorization } from './http/repeated-header.js';
 import { buildRouter } from './routes.js';
 import { FORM_PATHS, formBody, isParsedForm } from './web/form-body.js';
 import { serveVerifyAhead } from './forward-auth/verify-handler.js';
@@ -18,6 +19,14 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
   if (hasBody && !req.is('application/json')) {
     return next(new AppError('UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json'));
+  }
+  next();
+};
+
+/** Two Authorization headers are two credentials: refused, never judged on the first (Node drops the rest). */
+const refuseRepeatedAuthorization: RequestHandler = (req, _res, next) => {
+  if (req.headers.authorization !== undefined && hasRepeatedAuthorization(req.rawHeaders)) {
+    return next(new AppError('INVALID_ARGUMENT', 'only one Authorization header is allowed'));
   }
   next();
 };
@@ -50,6 +59,7 @@ export function createApp(deps: Deps): Express {
   );
   app.use(helmet());
   app.use(noStore);
+  app.use(refuseRepeatedAuthorization);
   app.use(FORM_PATHS, formBody);
   app.use(requireJsonBody);
   app.use('/api/v1/auth', jsonBody(AUTH_BODY_LIMIT));

@@ -54,8 +54,10 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'get', path: '/healthz', access: 'public', bearer: 'ignore', handlers: [liveness] },
     { method: 'get', path: '/readyz', access: 'public', bearer: 'ignore', handlers: [readiness(deps)] },
 
-    // nginx auth_request target; its own checks inside (forward-auth/). app.ts serves it ahead of Express.
+    // Forward auth: nginx auth_request (X-Original-URL) and Traefik/Caddy (X-Forwarded-*); own checks inside
+    // (forward-auth/). app.ts serves both ahead of Express.
     { method: 'all', path: '/auth/verify', access: 'public', bearer: 'ignore', handlers: [verifyRoute(deps)] },
+    { method: 'all', path: '/auth/verify/forward-auth', access: 'public', bearer: 'ignore', handlers: [verifyRoute(deps, 'forward-auth')] },
 
     // Browser sign-in (web/): the page, its password form, and the SSO flow's start and callback.
     { method: 'get', path: '/auth', access: 'public', bearer: 'ignore', handlers: [showSignInPage(deps)] },

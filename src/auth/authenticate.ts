@@ -25,7 +25,7 @@ const BEARER = /^[Bb][Ee][Aa][Rr][Ee][Rr] ([A-Za-z0-9\-._~+/]+=*)$/;
 
 export function parseBearer(header: string | undefined): BearerParse {
   if (header === undefined) return { kind: 'none' };
-  // (A request with two Authorization headers never gets here: Node's HTTP parser answers it with 400.)
+  // (A request with two Authorization headers never gets here: app.ts refuses it with 400.)
   if (header.length > MAX_AUTHORIZATION) return { kind: 'malformed' };
   const match = BEARER.exec(header);
   return match ? { kind: 'token', token: match[1]! } : { kind: 'malformed' };

@@ -1,8 +1,9 @@
 // The canonical form of a request path, the only form access rules are matched on: percent-decoded exactly once,
 // empty and `.` segments dropped, `..` resolved. Paths whose meaning depends on who parses them are refused
 // (null): `;` parameters, encoded `/` or `\`, backslashes, NUL and other control characters, `#`/`?` smuggled in
-// encoded form, malformed escapes and anything still encoded after one decode (security catalogue H.79;
-// Pomerium CVE-2023-33189, oauth2-proxy GHSA-pxq7-h93f-9jrg).
+// encoded form, malformed escapes, anything still encoded after one decode, segments ending in `.` or space
+// (Windows/IIS and some apps drop them) and non-ASCII that case-folds to ASCII (`ı`, `ſ`, `K`) (security catalogue
+// H.79; Pomerium CVE-2023-33189, oauth2-proxy GHSA-pxq7-h93f-9jrg).
 
 export const MAX_PATH_LENGTH = 4096;
 
@@ -15,6 +16,19 @@ const DECODED_BAD = /[\u0000-\u001f\u007f-\u009f\\;%?#]/;
 /** Nothing to decode or resolve: no escape, no `.` segment, no empty segment. */
 const ALREADY_CANONICAL = /^(?:\/[\x21\x22\x24\x26-\x2e\x30-\x3a\x3c-\x3e\x40-\x5b\x5d-\x7e]+)*\/?$/;
 const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
+/** A segment other than `.`/`..` ending in dots or spaces: `/admin.`, `/admin..`, `/admin%20` mean `/admin` to some. */
+const TRAILING_DOT_OR_SPACE = /(?:^|\/)(?!\.\.?(?:\/|$))[^/]*[. ](?:\/|$)/;
+const NON_ASCII = /[^\x00-\x7f]/gu;
+const ASCII = /[\x00-\x7f]/;
+
+/** True when a case-insensitive app could read the path as another, ASCII one (`/adm\u0131n` as `/admin`). */
+function spellsAnotherPath(path: string): boolean {
+  if (TRAILING_DOT_OR_SPACE.test(path)) return true;
+  for (const [ch] of path.matchAll(NON_ASCII)) {
+    if (ASCII.test(ch.toLowerCase() + ch.toUpperCase() + ch.normalize('NFKC'))) return true;
+  }
+  return false;
+}
 
 /**
  * Returns the canonical path (starting with `/`, no trailing slash except for the root), or null when the raw
@@ -23,6 +37,7 @@ const DOT_SEGMENT = /\/\.\.?(?:\/|$)/;
 export function canonicalizePath(raw: string): string | null {
   if (raw.length === 0 || raw.length > MAX_PATH_LENGTH) return null;
   if (ALREADY_CANONICAL.test(raw) && !raw.includes('//') && !DOT_SEGMENT.test(raw)) {
+    if (TRAILING_DOT_OR_SPACE.test(raw)) return null;
     return raw.length > 1 && raw.endsWith('/') ? raw.slice(0, -1) : raw;
   }
   if (!RAW_OK.test(raw) || ENCODED_TRICK.test(raw)) return null;
@@ -32,7 +47,7 @@ export function canonicalizePath(raw: string): string | null {
   } catch {
     return null; // an escape that is not UTF-8
   }
-  if (DECODED_BAD.test(decoded)) return null;
+  if (DECODED_BAD.test(decoded) || spellsAnotherPath(decoded)) return null;
   const segments: string[] = [];
   for (const segment of decoded.split('/')) {
     if (segment === '' || segment === '.') continue;

@@ -31,6 +31,7 @@ export type DenialReason = 'no-credentials' | 'invalid-bearer' | 'invalid-sessio
 
 export type VerifyDecision =
   | { kind: 'allow'; identity: Identity }
+  | { kind: 'bad-request'; reason: DenialReason }
   | { kind: 'unauthenticated'; reason: DenialReason; invalidBearer: boolean; signInUrl: string | null }
   | { kind: 'forbidden'; reason: DenialReason; username: string };
 
@@ -97,6 +98,8 @@ export class ForwardAuth {
           ? { kind: 'allow', identity }
           : { kind: 'forbidden', reason: 'unjudgeable-target', username: identity.username };
       case 'invalid':
+      // Two descriptions of the target that differ: one of them is a client's; neither is judged (fail closed).
+      case 'conflict':
         return { kind: 'forbidden', reason: 'unjudgeable-target', username: identity.username };
     }
   }

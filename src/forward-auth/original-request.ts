@@ -1,6 +1,8 @@
-// The request nginx is asking about, from `X-Original-URL` (nginx, Authelia's convention) or, failing that,
-// `X-Forwarded-Proto` + `X-Forwarded-Host` + `X-Forwarded-Uri` (Traefik/Caddy forward auth). The caller decides
-// whether the peer is trusted to send these at all; this module only parses, strictly, by hand: the WHATWG
+// The request the proxy is asking about. Which headers describe it depends on the endpoint the proxy calls:
+// nginx auth_request sets `X-Original-URL` (/auth/verify, falling back to X-Forwarded-*); Traefik/Caddy forward auth
+// set `X-Forwarded-Proto/Host/Uri` and pass the client's other headers through (/auth/verify/forward-auth reads only
+// those). The other kind, when also sent, must agree, else the target cannot be judged.
+// The caller decides whether the peer is trusted at all; this module parses strictly, by hand: the WHATWG
 // parser would quietly turn `\` into `/` and resolve `%2e%2e`, hiding exactly the tricks rules must refuse.
 import { canonicalizePath } from './canonical-path.js';
 
@@ -17,11 +19,18 @@ export interface OriginalTarget {
   path: string;
 }
 
-/** `absent`: nothing (believable) was sent; `invalid`: something was sent that cannot be judged. */
-export type TargetParse = { kind: 'absent' } | { kind: 'invalid' } | { kind: 'ok'; target: OriginalTarget };
+/**
+ * `absent`: nothing (believable) was sent; `invalid`: something was sent that cannot be judged; `conflict`: the
+ * headers of the other proxy kind describe a different request (a client's copy passed through).
+ */
+export type TargetParse = { kind: 'absent' } | { kind: 'invalid' } | { kind: 'conflict' } | { kind: 'ok'; target: OriginalTarget };
 
 export const ABSENT: TargetParse = Object.freeze({ kind: 'absent' });
 export const INVALID: TargetParse = Object.freeze({ kind: 'invalid' });
+export const CONFLICT: TargetParse = Object.freeze({ kind: 'conflict' });
+
+/** `auth-request`: X-Original-URL/-Method (nginx); `forward-auth`: X-Forwarded-Method/Proto/Host/Uri (Traefik, Caddy). */
+export type TargetSource = 'auth-request' | 'forward-auth';
 
 const URL_SHAPE = /^(https?):\/\/([^/?#]+)(\/[^?#]*)?(?:\?[^#]*)?$/i;
 const HOST_SHAPE = /^(\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?)(?::([0-9]{1,5}))?$/i;
@@ -46,22 +55,89 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? undefined : value;
 }
 
-/** Reads the target from request headers already known to come from a trusted proxy. */
-export function parseTargetHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): TargetParse {
+type Headers = Readonly<Record<string, string | string[] | undefined>>;
+
+/** What one kind of headers says about the request; a field left out was not sent. */
+interface Description {
+  scheme?: string;
+  hostname?: string;
+  port?: number;
+  /** Path and query exactly as sent. */
+  uri?: string;
+  method?: string;
+}
+
+type Described = { kind: 'absent' } | { kind: 'invalid' } | { kind: 'ok'; target: OriginalTarget; says: Description };
+
+const NOT_SENT: Described = Object.freeze({ kind: 'absent' });
+const UNREADABLE: Described = Object.freeze({ kind: 'invalid' });
+
+function fromOriginalUrl(headers: Headers): Described {
   const originalUrl = headers['x-original-url'];
-  if (originalUrl !== undefined) {
-    const url = single(originalUrl);
-    const target = url === undefined ? null : parseOriginalUrl(url);
-    return target ? { kind: 'ok', target } : INVALID;
-  }
+  const method = single(headers['x-original-method']);
+  if (originalUrl === undefined) return NOT_SENT;
+  const url = single(originalUrl);
+  const target = url === undefined ? null : parseOriginalUrl(url);
+  if (target === null) return UNREADABLE;
+  const afterScheme = target.url.indexOf('//') + 2;
+  const slash = target.url.slice(afterScheme).search(/[/?]/);
+  const rest = slash === -1 ? '' : target.url.slice(afterScheme + slash);
+  const says: Description = {
+    scheme: target.url.slice(0, afterScheme - 3).toLowerCase(),
+    hostname: target.hostname,
+    port: target.port,
+    uri: rest.startsWith('/') ? rest : `/${rest}`,
+  };
+  if (method !== undefined) says.method = method;
+  return { kind: 'ok', target, says };
+}
+
+/** X-Forwarded-*: only the primary (`withTarget`) needs the canonical path; as the other kind, the shapes do. */
+function fromForwardedParts(headers: Headers, withTarget: boolean): Described | { kind: 'ok'; target: null; says: Description } {
   const proto = headers['x-forwarded-proto'];
   const host = headers['x-forwarded-host'];
   const uri = headers['x-forwarded-uri'];
-  if (host === undefined || uri === undefined) return ABSENT;
+  const method = single(headers['x-forwarded-method']);
+  if (host === undefined || uri === undefined) return NOT_SENT;
   const p = single(proto) ?? 'https';
   const h = single(host);
   const u = single(uri);
-  if (!PROTO_SHAPE.test(p) || h === undefined || !HOST_SHAPE.test(h) || u === undefined || !u.startsWith('/')) return INVALID;
-  const target = parseOriginalUrl(`${p}://${h}${u}`);
-  return target ? { kind: 'ok', target } : INVALID;
+  const hostParts = h === undefined ? null : HOST_SHAPE.exec(h);
+  if (!PROTO_SHAPE.test(p) || hostParts === null || u === undefined || !u.startsWith('/')) return UNREADABLE;
+  const target = withTarget ? parseOriginalUrl(`${p}://${h}${u}`) : null;
+  if (withTarget && target === null) return UNREADABLE;
+  const says: Description = { hostname: hostParts[1]!.toLowerCase(), uri: u };
+  if (proto !== undefined) says.scheme = p.toLowerCase();
+  if (hostParts[2] !== undefined) says.port = Number(hostParts[2]);
+  if (method !== undefined) says.method = method;
+  return { kind: 'ok', target, says };
+}
+
+/** Every field both kinds sent must be the same. */
+function agree(a: Description, b: Description): boolean {
+  return (
+    (a.scheme === undefined || b.scheme === undefined || a.scheme === b.scheme) &&
+    (a.hostname === undefined || b.hostname === undefined || a.hostname === b.hostname) &&
+    (a.port === undefined || b.port === undefined || a.port === b.port) &&
+    (a.uri === undefined || b.uri === undefined || a.uri === b.uri) &&
+    (a.method === undefined || b.method === undefined || a.method === b.method)
+  );
+}
+
+/**
+ * Reads the target from request headers already known to come from a trusted proxy, from the headers of
+ * `source` only. Headers of the other kind that are also present must describe the same request (an
+ * unreadable or different one is a `conflict`): a proxy that passes client headers through cannot be fooled.
+ */
+export function parseTargetHeaders(headers: Headers, source: TargetSource = 'auth-request'): TargetParse {
+  let primary = source === 'auth-request' ? fromOriginalUrl(headers) : fromForwardedParts(headers, true);
+  // /auth/verify without X-Original-URL keeps reading X-Forwarded-* (existing Traefik/Caddy set-ups).
+  if (primary.kind === 'absent' && source === 'auth-request') primary = fromForwardedParts(headers, true);
+  if (primary.kind !== 'ok' || primary.target === null) return primary.kind === 'absent' ? ABSENT : INVALID;
+  const other = source === 'auth-request' ? fromForwardedParts(headers, false) : fromOriginalUrl(headers);
+  if (other.kind === 'invalid' || (other.kind === 'ok' && !agree(primary.says, other.says))) return CONFLICT;
+  // A lone method header of the other kind (X-Forwarded-Method without Host/Uri) must agree as well.
+  const method = single(headers[source === 'auth-request' ? 'x-forwarded-method' : 'x-original-method']);
+  if (other.kind === 'absent' && method !== undefined && primary.says.method !== undefined && method !== primary.says.method) return CONFLICT;
+  return { kind: 'ok', target: primary.target };
 }

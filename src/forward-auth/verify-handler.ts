@@ -1,9 +1,9 @@
-// GET (any method) /auth/verify, the nginx auth_request target, as a plain node:http handler: 200 + identity
-// headers, 401 (+ Location for browsers, WWW-Authenticate always), 403 when a rule denies, 5xx on any error;
-// never 2xx unless a credential was checked and a rule allowed it. Every answer has an explicit empty body
-// (`Content-Length: 0`: nginx reads a subrequest's body, and a chunked empty one halves its throughput).
-// X-Original-URL / X-Forwarded-* are read only when the peer is a trusted proxy (GATEWAY_TRUSTED_PROXIES,
-// the app's own `trust proxy` function).
+// GET (any method) /auth/verify (nginx auth_request: X-Original-URL) and /auth/verify/forward-auth (Traefik,
+// Caddy: X-Forwarded-*) as a plain node:http handler: 200 + identity headers, 401 (+ Location for browsers,
+// WWW-Authenticate always), 403 when a rule denies, 400 for two Authorization headers, 403 also for target headers
+// that disagree, 5xx on any error; never 2xx unless a credential was checked and a rule allowed it. Every answer has
+// an explicit empty body (`Content-Length: 0`: nginx reads a subrequest's body, and a chunked empty one halves
+// its throughput). Target headers are read only when the peer is a trusted proxy (GATEWAY_TRUSTED_PROXIES).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Express, RequestHandler } from 'express';
@@ -11,9 +11,13 @@ import type { Deps } from '../deps.js';
 import { toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { getForwardAuth, type ForwardAuth, type VerifyDecision, type VerifyInput } from './forward-auth.js';
-import { ABSENT, parseTargetHeaders } from './original-request.js';
+import { ABSENT, parseTargetHeaders, type TargetSource } from './original-request.js';
+import { hasRepeatedAuthorization } from '../http/repeated-header.js';
 
+/** nginx auth_request: the target is X-Original-URL. */
 export const VERIFY_PATH = '/auth/verify';
+/** Traefik / Caddy forward auth: the target is X-Forwarded-Proto/Host/Uri (they pass client headers through). */
+export const FORWARD_AUTH_PATH = '/auth/verify/forward-auth';
 
 /** Express' compiled `trust proxy` function: is the address at hop `i` (0 = the peer) a trusted proxy? */
 export type TrustProxy = (address: string, i: number) => boolean;
@@ -37,7 +41,7 @@ function isTrustedPeer(socket: Socket, trust: TrustProxy): boolean {
   return trusted;
 }
 
-export function readVerifyInput(req: IncomingMessage, trust: TrustProxy): VerifyInput {
+export function readVerifyInput(req: IncomingMessage, trust: TrustProxy, source: TargetSource = 'auth-request'): VerifyInput {
   const headers = req.headers;
   const trusted = isTrustedPeer(req.socket, trust);
   const accept = headers.accept;
@@ -47,7 +51,7 @@ export function readVerifyInput(req: IncomingMessage, trust: TrustProxy): Verify
     cookie: headers.cookie,
     wantsHtml:
       accept !== undefined && HTML.test(accept) && (typeof requestedWith !== 'string' || requestedWith.toLowerCase() !== 'xmlhttprequest'),
-    target: trusted ? parseTargetHeaders(headers) : ABSENT,
+    target: trusted ? parseTargetHeaders(headers, source) : ABSENT,
   };
 }
 
@@ -64,6 +68,9 @@ function answer(res: ServerResponse, decision: VerifyDecision): void {
     }
     case 'forbidden':
       res.writeHead(403, FORBIDDEN_HEADERS as string[]);
+      break;
+    case 'bad-request':
+      res.writeHead(400, NO_STORE_EMPTY as unknown as string[]);
       break;
   }
   res.end();
@@ -83,11 +90,22 @@ function fail(res: ServerResponse, logger: Logger, err: unknown): void {
 }
 
 /** Answers one verify request on node's own req/res (no Express needed). */
-export function serveVerify(forwardAuth: ForwardAuth, logger: Logger, req: IncomingMessage, res: ServerResponse, trust: TrustProxy): void {
+export function serveVerify(
+  forwardAuth: ForwardAuth,
+  logger: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  trust: TrustProxy,
+  source: TargetSource = 'auth-request',
+): void {
   const onError = (err: unknown) => fail(res, logger, err);
+  if (req.headers.authorization !== undefined && hasRepeatedAuthorization(req.rawHeaders)) {
+    answer(res, { kind: 'bad-request', reason: 'invalid-bearer' });
+    return;
+  }
   try {
     forwardAuth
-      .decide(readVerifyInput(req, trust))
+      .decide(readVerifyInput(req, trust, source))
       .then((decision) => {
         if (decision.kind !== 'allow' && logger.isLevelEnabled('debug')) {
           logger.debug({ event: 'verify_denied', outcome: decision.kind, reason: decision.reason }, 'forward auth denied');
@@ -104,9 +122,9 @@ export function serveVerify(forwardAuth: ForwardAuth, logger: Logger, req: Incom
 }
 
 /** The route-table handler (Express path: reached for spellings the fast path leaves to Express). */
-export function verifyRoute(deps: Deps): RequestHandler {
+export function verifyRoute(deps: Deps, source: TargetSource = 'auth-request'): RequestHandler {
   return (req, res) => {
-    serveVerify(getForwardAuth(deps), deps.logger, req, res, req.app.get('trust proxy fn') as TrustProxy);
+    serveVerify(getForwardAuth(deps), deps.logger, req, res, req.app.get('trust proxy fn') as TrustProxy, source);
   };
 }
 
@@ -124,11 +142,18 @@ export function serveVerifyAhead(app: Express, deps: Deps): void {
   const entry = app as unknown as { handle: Handle };
   const expressHandle = entry.handle;
   const query = `${VERIFY_PATH}?`;
+  const forwardQuery = `${FORWARD_AUTH_PATH}?`;
   entry.handle = function handle(this: unknown, req, res, next) {
     const url = req.url;
-    if (url === VERIFY_PATH || (url !== undefined && url.startsWith(query))) {
-      serveVerify(forwardAuth, logger, req, res, trust);
-      return;
+    if (url !== undefined && url.startsWith(VERIFY_PATH)) {
+      if (url === VERIFY_PATH || url.startsWith(query)) {
+        serveVerify(forwardAuth, logger, req, res, trust);
+        return;
+      }
+      if (url === FORWARD_AUTH_PATH || url.startsWith(forwardQuery)) {
+        serveVerify(forwardAuth, logger, req, res, trust, 'forward-auth');
+        return;
+      }
     }
     expressHandle.call(this, req, res, next);
   };

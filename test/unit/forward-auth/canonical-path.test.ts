@@ -25,7 +25,7 @@ describe('canonical path', () => {
     assert.equal(canonicalizePath('/public/%2e%2e/admin'), '/admin');
     assert.equal(canonicalizePath('/public/.%2E/admin/'), '/admin');
     assert.equal(canonicalizePath('/x/../upload/'), '/upload');
-    assert.equal(canonicalizePath('/a/.../b'), '/a/.../b');
+    assert.equal(canonicalizePath('/a/.../b'), null, 'a segment ending in dots is refused (issue 9 item 9)');
   });
 
   test('refuses paths that parsers disagree about', () => {
@@ -64,11 +64,15 @@ describe('original URL', () => {
     for (const url of refused) assert.equal(parseOriginalUrl(url), null, url);
   });
 
-  test('falls back to X-Forwarded-Proto/Host/Uri only when X-Original-URL is absent', () => {
+  test('falls back to X-Forwarded-Proto/Host/Uri only when X-Original-URL is absent; both kinds must agree', () => {
     const fromForwarded = parseTargetHeaders({ 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example.test', 'x-forwarded-uri': '/a/b' });
     assert.equal(fromForwarded.kind === 'ok' && fromForwarded.target.path, '/a/b');
-    const original = parseTargetHeaders({ 'x-original-url': 'https://app.example.test/x', 'x-forwarded-host': 'other.test', 'x-forwarded-uri': '/y' });
+    const original = parseTargetHeaders({ 'x-original-url': 'https://app.example.test/x', 'x-forwarded-host': 'app.example.test', 'x-forwarded-uri': '/x' });
     assert.equal(original.kind === 'ok' && original.target.hostname, 'app.example.test');
+    const disagreeing = parseTargetHeaders({ 'x-original-url': 'https://app.example.test/x', 'x-forwarded-host': 'other.test', 'x-forwarded-uri': '/y' });
+    assert.equal(disagreeing.kind, 'conflict');
+    const forwardOnly = parseTargetHeaders({ 'x-original-url': 'https://app.example.test/x' }, 'forward-auth');
+    assert.equal(forwardOnly.kind, 'absent', 'the forward-auth source never reads X-Original-URL');
     assert.equal(parseTargetHeaders({}).kind, 'absent');
     assert.equal(parseTargetHeaders({ 'x-original-url': 'nonsense' }).kind, 'invalid');
     assert.equal(parseTargetHeaders({ 'x-forwarded-host': 'a.test, b.test', 'x-forwarded-uri': '/' }).kind, 'invalid');
