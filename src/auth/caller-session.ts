@@ -1,4 +1,5 @@
 // Which session (device) a request comes from, so "revoke my other sessions" can spare it. Evidence, in order:
+//  0. the access token's `sid` claim, checked live by the bearer middleware;
 //  1. the access token: every refresh row records the SHA-256 of the access token issued with it, so a
 //     bearer-only call (a script, an SPA without cookies) names its session; unless one user signed in twice in
 //     the same second, when the JWTs are byte-identical and the bearer names no single session;
@@ -17,6 +18,7 @@ export interface SessionEvidence {
 
 export async function findCallerSessionId(deps: Deps, principal: Principal, evidence: SessionEvidence): Promise<string | null> {
   if (principal.via !== 'access-token') return null;
+  if (principal.session) return principal.session.id;
   const userId = principal.user.id;
   if (evidence.bearer) {
     const ids = await deps.store.refreshTokens.listSessionIdsByAccessTokenHash(sha256Hex(evidence.bearer));
