@@ -155,7 +155,7 @@ for (const mode of STORAGE_MODES) {
         const create = await gw.http.post('/api/v1/users').set(admin.auth).send({ username: uniqueUsername(), password });
         assert.equal(create.status, 400);
         assert.match(String(create.body.message), /72 bytes/);
-        const change = await gw.http.patch('/api/v1/users/me').set(admin.auth).send({ password });
+        const change = await gw.http.patch('/api/v1/users/me').set(admin.auth).send({ password, oldPassword: admin.password });
         assert.equal(change.status, 400);
         assert.match(String(change.body.message), /72 bytes/);
       }
