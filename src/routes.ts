@@ -17,6 +17,7 @@ import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { verifyRoute } from './forward-auth/verify-handler.js';
 import { guard, type Access } from './http/access.js';
+import { requireOwnOriginWithCookies } from './http/same-origin.js';
 import { liveness, readiness } from './http/health-handlers.js';
 import {
   getInstanceProfile,
@@ -67,8 +68,9 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'get', path: '/auth/callback', access: 'public', bearer: 'ignore', handlers: [finishSso(deps)] },
 
     { method: 'post', path: '/api/v1/auth/signin', access: 'public', bearer: 'ignore', handlers: [signIn(deps)] },
-    { method: 'post', path: '/api/v1/auth/refresh', access: 'public', bearer: 'ignore', handlers: [refresh(deps)] },
-    { method: 'post', path: '/api/v1/auth/signout', access: 'public', handlers: [signOut(deps)] },
+    // Both act on cookies: a browser's cross-origin POST (a sibling subdomain is same-site) is refused.
+    { method: 'post', path: '/api/v1/auth/refresh', access: 'public', bearer: 'ignore', handlers: [requireOwnOriginWithCookies(deps), refresh(deps)] },
+    { method: 'post', path: '/api/v1/auth/signout', access: 'public', handlers: [requireOwnOriginWithCookies(deps), signOut(deps)] },
     { method: 'get', path: '/api/v1/auth/me', access: 'signed-in', handlers: [currentUser()] },
 
     { method: 'post', path: '/api/v1/users', access: 'public', handlers: [createUserHandler(deps)] },
@@ -78,7 +80,7 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'delete', path: '/api/v1/users/:user', access: 'self-or-admin', handlers: [deleteUserHandler(deps)] },
 
     // Personal access tokens (Memos' shape, then the docs' older shape over the same tokens). Creating one needs
-    // an interactive sign-in; a PAT may list and revoke (the docs' example does both).
+    // an interactive sign-in (younger than 10 minutes, or the password again); a PAT may list and revoke.
     { method: 'get', path: '/api/v1/users/:user/personalAccessTokens', access: 'self-or-admin', handlers: [listPats(deps)] },
     { method: 'post', path: '/api/v1/users/:user/personalAccessTokens', access: 'self-interactive', handlers: [createPat(deps)] },
     { method: 'delete', path: '/api/v1/users/:user/personalAccessTokens/:tokenId', access: 'self', handlers: [revokePat(deps)] },

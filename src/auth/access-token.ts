@@ -1,4 +1,6 @@
-// The access JWT: stateless, 15 minutes, Memos' claims (type, iss, aud, sub, iat, exp, username, role, status).
+// The access JWT: 15 minutes, Memos' claims (type, iss, aud, sub, iat, exp, username, role, status) plus `sid`,
+// the session it was issued for, so that revoking the session ends its access tokens too (checked by the API
+// bearer middleware and by /auth/verify). Memos clients ignore the extra claim.
 import type { User } from '../users/user.js';
 import type { KeyRing } from './keys.js';
 import { signToken, verifyToken } from './jwt.js';
@@ -10,6 +12,8 @@ export interface AccessClaims {
   username: string;
   role: string;
   status: string;
+  /** The `sid` claim; null for a token without one (issued before sessions were named in tokens). */
+  sessionId: string | null;
   issuedAt: Date;
   expiresAt: Date;
 }
@@ -19,11 +23,13 @@ export function tokenStatus(user: Pick<User, 'state'>): 'ACTIVE' | 'ARCHIVED' {
   return user.state === 'ARCHIVED' ? 'ARCHIVED' : 'ACTIVE';
 }
 
-export function issueAccessToken(keys: KeyRing, user: User, now: Date) {
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function issueAccessToken(keys: KeyRing, user: User, sessionId: string, now: Date) {
   return signToken(
     keys,
     'access',
-    { username: user.username, role: user.role, status: tokenStatus(user) },
+    { username: user.username, role: user.role, status: tokenStatus(user), sid: sessionId },
     String(user.id),
     now,
     ACCESS_TOKEN_TTL_SECONDS,
@@ -37,6 +43,7 @@ export async function verifyAccessToken(keys: KeyRing, token: string, now: Date)
     username: typeof p.username === 'string' ? p.username : '',
     role: typeof p.role === 'string' ? p.role : '',
     status: typeof p.status === 'string' ? p.status : '',
+    sessionId: typeof p.sid === 'string' && SESSION_ID.test(p.sid) ? p.sid : null,
     issuedAt: new Date((p.iat ?? 0) * 1000),
     expiresAt: new Date((p.exp ?? 0) * 1000),
   };

@@ -1,10 +1,12 @@
 // The one bearer middleware. `memos_pat_…` → personal access token; any other bearer → access JWT.
 // A bearer that is present but bad is a 401 with `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750
-// §3.1) on every route, never a silent fall back to anonymous. The user is re-read from the database, so a
-// deleted or archived user fails at once and roles come from the database, not the token.
+// §3.1) on every route, never a silent fall back to anonymous. The user and the token's session (`sid`) are
+// re-read from the database, so a deleted or archived user, or a revoked session, fails at once and roles come
+// from the database, not the token. An access token without `sid` (issued before it existed) is refused.
 import type { RequestHandler } from 'express';
 import type { Deps } from '../deps.js';
 import { AppError, unauthenticated } from '../errors.js';
+import { isLiveSessionOf } from '../users/session.js';
 import type { User } from '../users/user.js';
 import { verifyAccessToken } from './access-token.js';
 import { InvalidTokenError } from './jwt.js';
@@ -41,15 +43,19 @@ export async function authenticateBearer(deps: Deps, pats: PatAuthenticator | nu
     return { user: found.user, via: 'pat', patId: found.tokenId };
   }
   let userId: number;
+  let sessionId: string | null;
+  const now = deps.clock.now();
   try {
-    ({ userId } = await verifyAccessToken(deps.keys, token, deps.clock.now()));
+    ({ userId, sessionId } = await verifyAccessToken(deps.keys, token, now));
   } catch (err) {
     if (err instanceof InvalidTokenError) throw invalidToken();
     throw err;
   }
-  const user = await deps.store.users.findById(userId);
+  if (sessionId === null) throw invalidToken();
+  const [user, session] = await Promise.all([deps.store.users.findById(userId), deps.store.sessions.findById(sessionId)]);
   if (!user || user.state !== 'NORMAL') throw invalidToken();
-  return { user, via: 'access-token' };
+  if (!session || !isLiveSessionOf(session, userId, now)) throw invalidToken('invalid access token: session ended');
+  return { user, via: 'access-token', session: { id: session.id, createdAt: session.createdAt } };
 }
 
 export function bearerMiddleware(deps: Deps, pats: () => PatAuthenticator | null): RequestHandler {

@@ -1,7 +1,7 @@
 // Which session (device) a request comes from, so "revoke my other sessions" can spare it. Evidence, in order:
+//  0. the access token's `sid` claim, checked live by the bearer middleware;
 //  1. the access token: every refresh row records the SHA-256 of the access token issued with it, so a
-//     bearer-only call (a script, an SPA without cookies) names its session; unless one user signed in twice in
-//     the same second, when the JWTs are byte-identical and the bearer names no single session;
+//     bearer-only call names its session (a fallback: every token now carries `sid`, which makes it unique);
 //  2. the `sso_session` cookie (Path=/, so browsers send it to the API), then the `memos_refresh` cookie.
 // A personal access token belongs to no session. Every candidate must be a live session of the caller.
 import type { Deps } from '../deps.js';
@@ -17,6 +17,7 @@ export interface SessionEvidence {
 
 export async function findCallerSessionId(deps: Deps, principal: Principal, evidence: SessionEvidence): Promise<string | null> {
   if (principal.via !== 'access-token') return null;
+  if (principal.session) return principal.session.id;
   const userId = principal.user.id;
   if (evidence.bearer) {
     const ids = await deps.store.refreshTokens.listSessionIdsByAccessTokenHash(sha256Hex(evidence.bearer));

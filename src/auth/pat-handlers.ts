@@ -1,6 +1,7 @@
 // HTTP adapters for personal access tokens, in Memos' shape (`/users/{user}/personalAccessTokens`) and in the
 // docs' older shape (`/users/me/access_tokens`), both over the same tokens. Who may call which is the route
-// table's business (create needs an interactive sign-in; list is self or admin; revoke is self).
+// table's business (create needs an interactive sign-in; list is self or admin; revoke is self). Creating one
+// also needs a sign-in younger than 10 minutes, or the current password in `password` (step-up.ts).
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
@@ -17,7 +18,8 @@ import {
 } from './manage-pats.js';
 import { toLegacyAccessTokenJson, toPatJson } from './pat-json.js';
 import { originOf, recordAudit } from '../audit/audit-log.js';
-import { findPrincipal } from './principal.js';
+import { findPrincipal, requirePrincipal } from './principal.js';
+import { assertRecentSignInOrPassword } from './step-up.js';
 
 /** protojson int32: a JSON number or a decimal string. */
 const int32 = z.union([z.number().int(), z.string().regex(/^-?[0-9]{1,10}$/).transform(Number)]).pipe(
@@ -31,11 +33,13 @@ const createSchema = z.strictObject({
   description: z.string().max(256).default(''),
   expiresInDays: int32.optional(),
   expires_in_days: int32.optional(),
+  password: z.string().max(1024).optional(),
 });
 
 const legacyCreateSchema = z.strictObject({
   name: z.string().max(256).default(''),
   expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  password: z.string().max(1024).optional(),
 });
 
 const TOKEN_ID = /^[0-9A-Za-z-]{1,64}$/;
@@ -50,6 +54,7 @@ export function createPat(deps: Deps): RequestHandler {
   return async (req, res) => {
     const body = parseInput(createSchema, req.body);
     const target = requireTarget(res);
+    await assertRecentSignInOrPassword(deps, requirePrincipal(res), body.password, req.ip);
     const days = body.expiresInDays ?? body.expires_in_days;
     const created = await createPersonalAccessToken(deps, target.id, {
       description: body.description,
@@ -71,7 +76,8 @@ export function listPats(deps: Deps): RequestHandler {
 export function revokePat(deps: Deps): RequestHandler {
   return async (req, res) => {
     const tokenId = requireTokenId(req.params.tokenId);
-    await revokePersonalAccessToken(deps, requireTarget(res).id, tokenId);
+    // Idempotent answer, but only a token that existed is audited as revoked.
+    if (!(await revokePersonalAccessToken(deps, requireTarget(res).id, tokenId))) return res.json({});
     await recordAudit(deps, 'pat.revoked', originOf(req), { actorUserId: findPrincipal(res)?.user.id ?? null, subjectUserId: requireTarget(res).id, subject: tokenId });
     res.json({});
   };
@@ -86,6 +92,7 @@ export function createLegacyAccessToken(deps: Deps): RequestHandler {
     if (expiresAt && expiresAt.getTime() <= now.getTime()) {
       throw invalidArgument('expiresAt must be in the future', [{ field: 'expiresAt', description: 'in the past' }]);
     }
+    await assertRecentSignInOrPassword(deps, requirePrincipal(res), body.password, req.ip);
     const created = await createPersonalAccessToken(deps, requireTarget(res).id, { description: body.name, expiresAt });
     await recordAudit(deps, 'pat.created', originOf(req), { actorUserId: findPrincipal(res)?.user.id ?? null, subjectUserId: requireTarget(res).id, subject: created.pat.id });
     res.json({

@@ -8,6 +8,8 @@ export interface Principal {
   /** How the caller proved it: an interactive sign-in's access token, or a personal access token. */
   via: 'access-token' | 'pat';
   patId?: string;
+  /** The session of an access token (its `sid`), live when the request was authenticated. */
+  session?: { id: string; createdAt: Date };
 }
 
 export function findPrincipal(res: Response): Principal | null {

@@ -37,7 +37,7 @@ export async function startSession(deps: Deps, user: User, clientInfo: ClientInf
   const ssoToken = randomToken();
   const sessionExpiresAt = new Date(now.getTime() + deps.config.sessionMaxAgeMs);
   const refresh = await issueRefreshToken(deps.keys, user.id, tid, now);
-  const access = await issueAccessToken(deps.keys, user, now);
+  const access = await issueAccessToken(deps.keys, user, sessionId, now);
   await deps.store.transaction(async (tx) => {
     await tx.sessions.create({ id: sessionId, userId: user.id, ssoTokenHash: sha256Hex(ssoToken), clientInfo, createdAt: now, expiresAt: sessionExpiresAt });
     await tx.refreshTokens.create({ tid, sessionId, userId: user.id, createdAt: now, expiresAt: refresh.expiresAt, accessTokenHash: sha256Hex(access.token) });
@@ -79,7 +79,7 @@ export async function rotateRefreshToken(deps: Deps, token: string): Promise<Iss
 
   const newTid = randomUUID();
   const refresh = await issueRefreshToken(deps.keys, user.id, newTid, now);
-  const access = await issueAccessToken(deps.keys, user, now);
+  const access = await issueAccessToken(deps.keys, user, session.id, now);
   const won = await deps.store.transaction(async (tx) => {
     if (!(await tx.refreshTokens.markRotated(tid, newTid, now))) return false;
     await tx.refreshTokens.create({

@@ -1,56 +1,106 @@
-// Access JWTs at /auth/verify: checked without any database, as DESIGN §7 requires. A verified token is kept
-// until its exp (bounded cache keyed by the token itself), so a client's repeated requests cost a map lookup.
-// Claims decide: status must be ACTIVE, role and username come from the token. To refuse a changed user
-// (archived, demoted) sooner than the token's 15 minutes, a 'user-changed' event on this replica marks the user:
-// tokens issued before that second are refused from then on and the client must refresh (which reads the
-// database). Other replicas do not see the event: there the window is the token's remaining life (≤ 15 min).
+// Access JWTs at /auth/verify. A verified token is kept until its exp (bounded cache keyed by the token itself);
+// claims decide: status must be ACTIVE, role and username come from the token. The token's session (`sid`) must
+// be live: its liveness is cached per session for SESSION_CACHE_TTL_MS, the bound the session cookie has, so a
+// cache miss costs one database lookup (DESIGN §7's "no database for access tokens" now holds only for hits).
+// 'sessions-revoked' on this replica drops the entries at once; another replica sees it when its entry expires.
+// A token without `sid` (issued before it existed) is refused: it lives ≤ 15 min and its session is unknown.
+// To refuse a changed user (archived, demoted) sooner than the token's 15 minutes, a 'user-changed' event on
+// this replica marks the user with the change's millisecond: tokens whose `iat` second is not after it are
+// refused (a token of that very second may predate the change; iat has whole seconds), and the client must
+// refresh (which reads the database). Other replicas do not see the event: there the window is the token's life.
 import { ACCESS_TOKEN_TTL_SECONDS, verifyAccessToken } from '../auth/access-token.js';
 import { InvalidTokenError } from '../auth/jwt.js';
 import type { KeyRing } from '../auth/keys.js';
+import { isLiveSessionOf, type SessionRepository } from '../users/session.js';
 import { isValidUsername } from '../users/username.js';
 import { BoundedCache } from './bounded-cache.js';
+import { withDeadline } from './deadline.js';
 import { buildIdentity, type Identity } from './identity.js';
+import { SESSION_CACHE_TTL_MS } from './session-check.js';
 
 const MAX_CACHED_TOKENS = 20_000;
+const MAX_CACHED_SESSIONS = 20_000;
 const MAX_MARKED_USERS = 100_000;
 const ROLES = new Set(['ADMIN', 'USER']);
 
 interface TokenEntry {
   identity: Identity;
+  sessionId: string;
   issuedAtSeconds: number;
+  expiresAt: number;
 }
 
 export class AccessTokenCheck {
   private readonly verified = new BoundedCache<TokenEntry>(MAX_CACHED_TOKENS);
-  /** userId → the second of its last change; tokens issued before it are refused. */
+  /** sessionId → live or not, as last read; a dead session stays dead, so that answer is kept longer. */
+  private readonly liveness = new BoundedCache<boolean>(MAX_CACHED_SESSIONS);
+  private readonly inFlight = new Map<string, Promise<boolean>>();
+  /** Bumped by every revocation: a lookup that started before one does not fill the cache. */
+  private generation = 0;
+  /** userId → the epoch millisecond of its last change; tokens issued in or before that second are refused. */
   private readonly changedAt = new Map<number, number>();
 
-  constructor(private readonly keys: KeyRing) {}
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly sessions: Pick<SessionRepository, 'findById'>,
+    private readonly lookupTimeoutMs: number,
+  ) {}
 
-  /** The identity of a valid token, or null (invalid, expired, not ACTIVE, or issued before a change). */
+  /** The identity of a valid token, or null (invalid, expired, not ACTIVE, session ended, or issued before a change). */
   async check(token: string, now: number): Promise<Identity | null> {
     let entry = this.verified.find(token, now);
     if (entry === undefined) {
       const fresh = await this.verify(token, now);
       if (fresh === null) return null;
-      entry = fresh.entry;
-      this.verified.set(token, entry, fresh.expiresAt);
+      entry = fresh;
+      this.verified.set(token, entry, entry.expiresAt);
     }
     const changed = this.changedAt.get(entry.identity.userId);
-    if (changed !== undefined && entry.issuedAtSeconds < changed) return null;
+    if (changed !== undefined && entry.issuedAtSeconds * 1000 <= changed) return null;
+    if (!(await this.isSessionLive(entry, now))) return null;
     return entry.identity;
   }
 
   /** A user changed at `now`: their earlier tokens stop working here. */
   forgetUser(userId: number, now: number): void {
-    const second = Math.floor(now / 1000);
-    if (this.changedAt.size >= MAX_MARKED_USERS) this.pruneMarks(second);
+    if (this.changedAt.size >= MAX_MARKED_USERS) this.pruneMarks(now);
     this.changedAt.delete(userId);
-    this.changedAt.set(userId, second);
+    this.changedAt.set(userId, now);
     this.verified.deleteWhere((e) => e.identity.userId === userId);
   }
 
-  private async verify(token: string, now: number): Promise<{ entry: TokenEntry; expiresAt: number } | null> {
+  /** Sessions revoked on this replica: their tokens fail from the next request on. */
+  forgetSessions(ids: readonly string[]): void {
+    this.generation += 1;
+    for (const id of ids) this.liveness.delete(id);
+    this.inFlight.clear();
+  }
+
+  private async isSessionLive(entry: TokenEntry, now: number): Promise<boolean> {
+    const cached = this.liveness.find(entry.sessionId, now);
+    if (cached !== undefined) return cached;
+    let pending = this.inFlight.get(entry.sessionId);
+    if (pending === undefined) {
+      const started = this.lookupSession(entry, now).finally(() => {
+        if (this.inFlight.get(entry.sessionId) === started) this.inFlight.delete(entry.sessionId);
+      });
+      pending = started;
+      this.inFlight.set(entry.sessionId, started);
+    }
+    return pending;
+  }
+
+  private async lookupSession(entry: TokenEntry, now: number): Promise<boolean> {
+    const generation = this.generation;
+    const session = await withDeadline(this.sessions.findById(entry.sessionId), this.lookupTimeoutMs);
+    const live = session !== null && isLiveSessionOf(session, entry.identity.userId, new Date(now));
+    // Counted from the read, as the session cookie's entries; a revoked or expired session never comes back.
+    const until = live ? Math.min(now + SESSION_CACHE_TTL_MS, session.expiresAt.getTime()) : entry.expiresAt;
+    if (generation === this.generation) this.liveness.set(entry.sessionId, live, until);
+    return live;
+  }
+
+  private async verify(token: string, now: number): Promise<TokenEntry | null> {
     let claims;
     try {
       claims = await verifyAccessToken(this.keys, token, new Date(now));
@@ -59,17 +109,20 @@ export class AccessTokenCheck {
       throw err;
     }
     if (claims.status !== 'ACTIVE' || !ROLES.has(claims.role) || !isValidUsername(claims.username)) return null;
+    if (claims.sessionId === null) return null;
     const identity = buildIdentity({ id: claims.userId, username: claims.username, role: claims.role, email: '' });
     return {
-      entry: { identity, issuedAtSeconds: Math.floor(claims.issuedAt.getTime() / 1000) },
+      identity,
+      sessionId: claims.sessionId,
+      issuedAtSeconds: Math.floor(claims.issuedAt.getTime() / 1000),
       expiresAt: claims.expiresAt.getTime(),
     };
   }
 
   /** Marks older than any live token mean nothing any more. */
-  private pruneMarks(nowSecond: number): void {
-    for (const [userId, second] of this.changedAt) {
-      if (second <= nowSecond - ACCESS_TOKEN_TTL_SECONDS) this.changedAt.delete(userId);
+  private pruneMarks(now: number): void {
+    for (const [userId, at] of this.changedAt) {
+      if (at <= now - ACCESS_TOKEN_TTL_SECONDS * 1000) this.changedAt.delete(userId);
     }
     while (this.changedAt.size >= MAX_MARKED_USERS) {
       const oldest = this.changedAt.keys().next();

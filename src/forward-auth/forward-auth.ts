@@ -45,11 +45,14 @@ export class ForwardAuth {
     private readonly deps: Deps,
     readonly rules: AccessRules,
   ) {
-    this.tokens = new AccessTokenCheck(deps.keys);
+    this.tokens = new AccessTokenCheck(deps.keys, deps.store.sessions, LOOKUP_TIMEOUT_MS);
     this.sessions = new SessionCheck(deps.store, LOOKUP_TIMEOUT_MS);
     this.pats = new PatCheck(() => deps.pats, LOOKUP_TIMEOUT_MS);
     this.signInPage = `${deps.config.instanceUrl}/auth`;
-    deps.events.on('sessions-revoked', (ids) => this.sessions.forgetSessions(ids));
+    deps.events.on('sessions-revoked', (ids) => {
+      this.sessions.forgetSessions(ids);
+      this.tokens.forgetSessions(ids);
+    });
     deps.events.on('pats-revoked', (_userId, tokenIds) => this.pats.forgetTokens(tokenIds));
     deps.events.on('user-changed', (userId) => {
       this.tokens.forgetUser(userId, deps.clock.now().getTime());

@@ -17,6 +17,11 @@ export interface Session {
   revokedAt: Date | null;
 }
 
+/** Not revoked, not expired, and the user's own: what an access token's `sid` must name. */
+export function isLiveSessionOf(session: Session, userId: number, now: Date): boolean {
+  return session.userId === userId && session.revokedAt === null && session.expiresAt.getTime() > now.getTime();
+}
+
 export interface NewSession {
   id: string;
   userId: number;

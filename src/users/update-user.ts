@@ -1,10 +1,12 @@
 // Changing a user (Memos UpdateUser). `role` and `state` are for admins; a password or email change needs an
-// interactive sign-in. A new password ends every other session of the user and deletes their personal access
+// interactive sign-in, and changing one's own password the current one (`oldPassword`; an admin resetting
+// someone else's does not). A new password ends every other session of the user and deletes their personal access
 // tokens (Memos revokes nothing: GHSA-mr34-8733-grr2); archiving ends every session, and the bearer checks
 // refuse an archived user's access tokens and PATs from then on. Each change commits with its revocations.
 import type { Deps } from '../deps.js';
 import { assertAdminRemains } from './last-admin.js';
-import { notFound, permissionDenied } from '../errors.js';
+import { invalidArgument, notFound, permissionDenied } from '../errors.js';
+import { confirmPassword } from '../auth/step-up.js';
 import { getGeneralSetting } from '../settings/general-setting.js';
 import { announceRevokedAccess, revokeSessionsInTx, type RevokedAccess } from './revoke-user-access.js';
 import type { Role, User, UserPatch, UserState } from './user.js';
@@ -23,6 +25,9 @@ export interface UserChanges {
 export interface Actor {
   user: User;
   via: 'access-token' | 'pat';
+  /** The current password, sent to prove a self-service password change; and the caller's address. */
+  oldPassword?: string;
+  ip?: string;
   /** The caller's own session, asked only when a self password change must spare it. */
   findSessionId(): Promise<string | null>;
 }
@@ -64,12 +69,20 @@ async function assertMayChange(deps: Deps, actor: Actor, target: User, changes: 
   if ((changes.password !== undefined || changes.email !== undefined) && actor.via !== 'access-token') {
     throw permissionDenied('changing the password or email needs an interactive sign-in, not a personal access token');
   }
+  if (changes.password !== undefined && actor.user.id === target.id) await assertOldPassword(deps, actor, target);
   const renames = changes.username !== undefined && changes.username !== target.username;
   const renicks = changes.displayName !== undefined && changes.displayName !== target.displayName;
   if (!renames && !renicks) return;
   const general = await getGeneralSetting(deps.store.settings);
   if (renames && general.disallowChangeUsername) throw permissionDenied('permission denied: disallow change username');
   if (renicks && general.disallowChangeNickname) throw permissionDenied('permission denied: disallow change nickname');
+}
+
+async function assertOldPassword(deps: Deps, actor: Actor, target: User): Promise<void> {
+  if (actor.oldPassword === undefined) {
+    throw invalidArgument('changing your own password needs your current password in `oldPassword`', [{ field: 'oldPassword', description: 'required' }]);
+  }
+  if (!(await confirmPassword(deps, target, actor.oldPassword, actor.ip))) throw permissionDenied('oldPassword is not your current password');
 }
 
 function pick<T extends object, K extends keyof T>(value: T, keys: K[]): Partial<Pick<T, K>> {

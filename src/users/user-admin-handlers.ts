@@ -12,7 +12,7 @@ import { parseInput } from '../http/validate.js';
 import { deleteUser } from './delete-user.js';
 import { listUsers, MAX_PAGE_SIZE } from './list-users.js';
 import { updateUser } from './update-user.js';
-import { parseUserUpdate } from './user-update-input.js';
+import { parseOldPassword, parseUserUpdate } from './user-update-input.js';
 import { toUserJson } from './user-json.js';
 import { originOf, recordAudit } from '../audit/audit-log.js';
 
@@ -40,9 +40,12 @@ export function patchUserHandler(deps: Deps): RequestHandler {
   return async (req, res) => {
     const principal = requirePrincipal(res);
     const changes = parseUserUpdate(req.body, req.query);
+    const oldPassword = parseOldPassword(req.body);
     const actor = {
       user: principal.user,
       via: principal.via,
+      ...(oldPassword !== undefined ? { oldPassword } : {}),
+      ...(req.ip !== undefined ? { ip: req.ip } : {}),
       findSessionId: () => findCallerSessionId(deps, principal, readSessionEvidence(req)),
     };
     const updated = await updateUser(deps, actor, requireTarget(res), changes);

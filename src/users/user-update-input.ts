@@ -1,7 +1,8 @@
 // The PATCH /users/{user} request as Memos' REST gateway takes it: the body is a User, `updateMask` (query,
 // comma list, snake_case or camelCase paths) says which fields to change; without a mask, the fields present in
 // the body are the mask (read-only fields such as `name` and `createTime` are then skipped). A masked string
-// field missing from the body is set to "" (protobuf's zero value), as Memos does.
+// field missing from the body is set to "" (protobuf's zero value), as Memos does. `oldPassword` is no field:
+// it proves a self-service password change (parseOldPassword).
 import { z } from 'zod';
 import { invalidArgument } from '../errors.js';
 import { parseInput } from '../http/validate.js';
@@ -24,7 +25,7 @@ const FIELD_BY_PATH: Record<string, Field> = {
   password: 'password',
 };
 
-const READ_ONLY = new Set(['name', 'createTime', 'create_time', 'updateTime', 'update_time']);
+const READ_ONLY = new Set(['name', 'createTime', 'create_time', 'updateTime', 'update_time', 'oldPassword']);
 const CLEARABLE: ReadonlySet<Field> = new Set(['displayName', 'email', 'avatarUrl', 'description']);
 
 const AVATAR = /^(https?:\/\/\S+|data:image\/(png|jpeg|jpg|gif|webp);base64,[A-Za-z0-9+/=]+)$/;
@@ -64,6 +65,12 @@ export function parseUserUpdate(rawBody: unknown, rawQuery: unknown): UserChange
     (changes as Record<Field, unknown>)[field] = value;
   }
   return changes;
+}
+
+/** The current password sent with a password change (`oldPassword` in the body), if any. */
+export function parseOldPassword(rawBody: unknown): string | undefined {
+  const raw = (rawBody && typeof rawBody === 'object' && !Array.isArray(rawBody) ? rawBody : {}) as Record<string, unknown>;
+  return parseInput(z.object({ oldPassword: z.string().max(1024).optional() }), { oldPassword: raw.oldPassword }).oldPassword;
 }
 
 function resolveMask(mask: string | undefined, body: Record<string, unknown>): Field[] {

@@ -1,5 +1,5 @@
-// /auth/verify credentials: access token (no database), sso_session cookie, PAT; revocations seen at once on the
-// same gateway and within 5 s on another; what is never a credential here.
+// /auth/verify credentials: access token (its session read at most once per 4 s), sso_session cookie, PAT;
+// revocations seen at once on the same gateway and within 5 s on another; what is never a credential here.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createStorage, startTestGateway, STORAGE_MODES, type TestGateway } from '../support/gateway.js';
@@ -36,7 +36,8 @@ for (const mode of STORAGE_MODES) {
       rules.remove();
     });
 
-    test('an access token passes with the identity from its claims, without touching the database', async () => {
+    test('an access token passes with the identity from its claims; while its session is cached, without the database', async () => {
+      assert.equal((await verify(gw, bearer(user.accessToken))).status, 200, 'the first check reads the session once');
       await gw.deps.store.close();
       const res = await verify(gw, bearer(user.accessToken));
       // The access token carries no email (Memos' claims), so that header is present but empty.

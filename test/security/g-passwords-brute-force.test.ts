@@ -130,7 +130,7 @@ for (const mode of STORAGE_MODES) {
         const create = await gw.http.post('/api/v1/users').set(admin.auth).send({ username: uniqueUsername(), password });
         assert.equal(create.status, 400);
         assert.match(String(create.body.message), /72 bytes/);
-        const change = await gw.http.patch('/api/v1/users/me').set(admin.auth).send({ password });
+        const change = await gw.http.patch('/api/v1/users/me').set(admin.auth).send({ password, oldPassword: admin.password });
         assert.equal(change.status, 400);
         assert.match(String(change.body.message), /72 bytes/);
       }
@@ -327,7 +327,8 @@ for (const mode of STORAGE_MODES) {
       await start({ ...LIMITS, GATEWAY_SIGNIN_MAX_FAILURES_PER_USER: '1000' });
       const user = (await gw.deps.store.users.findById(admin.userId))!;
       gw.clock.advance(2000);
-      const fresh = (await issueAccessToken(gw.deps.keys, user, gw.clock.now())).token;
+      const [session] = await gw.deps.store.sessions.listActiveByUser(admin.userId, gw.clock.now());
+      const fresh = (await issueAccessToken(gw.deps.keys, user, session!.id, gw.clock.now())).token;
       const checks = countCalls(gw.deps.passwords, 'verify');
       let finished = 0;
       const flood = Array.from({ length: 40 }, (_, i) => attempt(gw, `wave-${i}-${process.pid}`, 'x').then((r) => ((finished += 1), r)));

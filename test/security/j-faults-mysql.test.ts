@@ -1,6 +1,6 @@
 // Catalogue J92–J94. MySQL down and back, against a MariaDB of this test's own (stopped and restarted for real): sign-in, refresh
-// and PAT answer 503 quickly and leave the refresh cookie untouched; an access token still verifies at
-// /auth/verify (no database on that path); everything recovers without restarting the gateway.
+// and PAT answer 503 quickly and leave the refresh cookie untouched; an access token verifies at /auth/verify
+// while its session's liveness is cached, then fails closed; everything recovers without restarting the gateway.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import mysql from 'mysql2/promise';
@@ -9,6 +9,7 @@ import { startTestGateway, type Storage, type TestGateway } from '../support/gat
 import { testRedisUrl, uniqueKeyPrefix } from '../support/redis.js';
 import { startMariaDb, type MariaDbHandle } from '../support/services.js';
 import { createAdmin, type SignedIn } from '../support/users.js';
+import { SESSION_CACHE_TTL_MS } from '../../src/forward-auth/session-check.js';
 
 /** Proves "answers instead of waiting forever"; generous on purpose: how fast belongs in `npm run bench`. */
 const NO_HANG_MS = 10_000;
@@ -46,6 +47,7 @@ describe('MySQL down', () => {
     const created = await gw.http.post(`/api/v1/users/${admin.userId}/personalAccessTokens`).set(admin.auth).send({ description: 'ci' });
     assert.equal(created.status, 200);
     pat = created.body.token;
+    assert.equal((await gw.http.get('/auth/verify').set(admin.auth)).status, 200, 'the session is known live');
     await server.stop();
   });
   after(async () => {
@@ -77,10 +79,13 @@ describe('MySQL down', () => {
     assert.ok(verify.status >= 400, `verify answered ${verify.status}`);
   });
 
-  test('J92 an access token still verifies at /auth/verify (stateless: the tested decision)', async () => {
+  test('J92 an access token verifies at /auth/verify while its session is cached, then fails closed (issue 9: sid)', async () => {
     const res = await gw.http.get('/auth/verify').set(admin.auth);
     assert.equal(res.status, 200);
     assert.equal(res.headers['x-auth-request-user'], admin.username);
+    gw.clock.advance(SESSION_CACHE_TTL_MS);
+    const later = await gw.http.get('/auth/verify').set(admin.auth);
+    assert.ok(later.status >= 500, `past the cache bound the session cannot be read: ${later.status}`);
   });
 
   test('J92 readiness reports the database down', async () => {

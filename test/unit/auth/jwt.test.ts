@@ -9,6 +9,7 @@ import type { User } from '../../../src/users/user.js';
 
 const SECRET = '3b8f5a56-4f61-4a4c-9d0e-6c1f5c2a9b77';
 const NOW = new Date('2026-03-01T10:00:00Z');
+const SID = '6f1c2a9b-4f61-4a4c-9d0e-3b8f5a564f61';
 const user: User = {
   id: 123, username: 'demo', role: 'USER', state: 'NORMAL', email: '', displayName: '', avatarUrl: '',
   description: '', passwordHash: '', createdAt: NOW, updatedAt: NOW,
@@ -29,7 +30,7 @@ function forge(header: object, claims: object, secret = SECRET, alg = 'sha256'):
 
 const validClaims = () => ({
   type: 'access', iss: 'memos', aud: ['user.access-token'], sub: '123',
-  iat: NOW.getTime() / 1000, exp: NOW.getTime() / 1000 + 900, username: 'demo', role: 'USER', status: 'ACTIVE',
+  iat: NOW.getTime() / 1000, exp: NOW.getTime() / 1000 + 900, username: 'demo', role: 'USER', status: 'ACTIVE', sid: SID,
 });
 
 async function rejects(token: string, keys?: KeyRing) {
@@ -37,8 +38,8 @@ async function rejects(token: string, keys?: KeyRing) {
 }
 
 describe('access token', () => {
-  test('has exactly the Memos header and claims, expiring after 15 minutes', async () => {
-    const { token, expiresAt } = await issueAccessToken(await ring(), user, NOW);
+  test('has exactly the Memos header and claims plus the session id (sid), expiring after 15 minutes', async () => {
+    const { token, expiresAt } = await issueAccessToken(await ring(), user, SID, NOW);
     const [header, payload] = token.split('.');
     assert.deepEqual(decode(header!), { alg: 'HS256', kid: 'v1', typ: 'JWT' });
     assert.deepEqual(decode(payload!), validClaims());
@@ -47,10 +48,11 @@ describe('access token', () => {
 
   test('verifies its own token and returns the user id', async () => {
     const keys = await ring();
-    const { token } = await issueAccessToken(keys, user, NOW);
+    const { token } = await issueAccessToken(keys, user, SID, NOW);
     const claims = await verifyAccessToken(keys, token, NOW);
     assert.equal(claims.userId, 123);
     assert.equal(claims.username, 'demo');
+    assert.equal(claims.sessionId, SID);
   });
 
   test('a hand-made token with the right secret and claims is accepted (the check is not tied to our encoder)', async () => {
@@ -60,12 +62,12 @@ describe('access token', () => {
 
   test('is refused once expired, with zero leeway', async () => {
     const keys = await ring();
-    const { token } = await issueAccessToken(keys, user, NOW);
+    const { token } = await issueAccessToken(keys, user, SID, NOW);
     await assert.rejects(verifyAccessToken(keys, token, new Date(NOW.getTime() + 900_000)), InvalidTokenError);
   });
 
   test('is refused when a claim was edited and the signature kept', async () => {
-    const { token } = await issueAccessToken(await ring(), user, NOW);
+    const { token } = await issueAccessToken(await ring(), user, SID, NOW);
     const [h, , s] = token.split('.');
     await rejects(`${h}.${b64({ ...validClaims(), role: 'ADMIN' })}.${s}`);
   });
@@ -110,7 +112,7 @@ describe('access token', () => {
   });
 
   test('is refused when malformed: extra segment, bad base64, padding, oversize', async () => {
-    const { token } = await issueAccessToken(await ring(), user, NOW);
+    const { token } = await issueAccessToken(await ring(), user, SID, NOW);
     for (const bad of [`${token}.x`, `${token}=`, token.replace(/\./, '.!'), token.slice(0, -2), 'a'.repeat(5000), '', 'a.b.c']) {
       await rejects(bad);
     }
@@ -120,7 +122,7 @@ describe('access token', () => {
     const keys = await ring();
     const refresh = await issueRefreshToken(keys, 123, '550e8400-e29b-41d4-a716-446655440000', NOW);
     await rejects(refresh.token, keys);
-    const access = await issueAccessToken(keys, user, NOW);
+    const access = await issueAccessToken(keys, user, SID, NOW);
     await assert.rejects(verifyRefreshToken(keys, access.token, NOW), InvalidTokenError);
   });
 });
@@ -153,8 +155,8 @@ describe('refresh token', () => {
     const v2 = await importHmacKey('another-secret-of-enough-length');
     const old = new KeyRing([{ kid: 'v1', key: v1, createdAt: NOW, retiresAt: null }]);
     const rotated = new KeyRing([{ kid: 'v1', key: v1, createdAt: NOW, retiresAt: null }, { kid: 'v2', key: v2, createdAt: NOW, retiresAt: null }]);
-    const before = await issueAccessToken(old, user, NOW);
-    const after = await issueAccessToken(rotated, user, NOW);
+    const before = await issueAccessToken(old, user, SID, NOW);
+    const after = await issueAccessToken(rotated, user, SID, NOW);
     assert.equal(decode(after.token.split('.')[0]!).kid, 'v2');
     assert.equal((await verifyAccessToken(rotated, before.token, NOW)).userId, 123);
     await assert.rejects(verifyAccessToken(old, after.token, NOW), InvalidTokenError);

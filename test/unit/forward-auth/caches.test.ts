@@ -110,27 +110,62 @@ describe('session check', () => {
 });
 
 describe('access token check', () => {
-  test('after a user change, tokens issued before it are refused and newer ones pass', async () => {
+  const SID = '6f1c2a9b-4f61-4a4c-9d0e-3b8f5a564f61';
+  /** Every session id names a live session of its token's user (userId 7 or 8), counting lookups. */
+  function liveSessions() {
+    const state = { lookups: 0, revoked: false };
+    const sessions = {
+      async findById(id: string): Promise<Session | null> {
+        state.lookups += 1;
+        return {
+          id, userId: id === SID ? 7 : 8, clientInfo: { userAgent: '', ipAddress: '', deviceType: '', os: '', browser: '' },
+          createdAt: NOW, lastActiveAt: NOW, expiresAt: new Date(NOW.getTime() + 86_400_000), revokedAt: state.revoked ? NOW : null,
+        };
+      },
+    };
+    return { state, sessions };
+  }
+  const OTHER_SID = '7a2d3b0c-5a72-4b5d-8e1f-4c9a6b675a72';
+
+  test('after a user change, tokens issued in or before its second are refused and later ones pass', async () => {
     const keys = new KeyRing([{ kid: 'v1', key: await importHmacKey('0123456789abcdef0123456789abcdef'), createdAt: NOW, retiresAt: null }]);
-    const check = new AccessTokenCheck(keys);
-    const old = await issueAccessToken(keys, user(), NOW);
-    const other = await issueAccessToken(keys, user({ id: 8, username: 'fay' }), NOW);
+    const check = new AccessTokenCheck(keys, liveSessions().sessions, 1000);
+    const old = await issueAccessToken(keys, user(), SID, NOW);
+    const other = await issueAccessToken(keys, user({ id: 8, username: 'fay' }), OTHER_SID, NOW);
     assert.equal((await check.check(old.token, NOW.getTime()))?.username, 'erin');
     check.forgetUser(7, NOW.getTime() + 1000);
     assert.equal(await check.check(old.token, NOW.getTime() + 1000), null);
     assert.equal((await check.check(other.token, NOW.getTime() + 1000))?.username, 'fay', 'other users are untouched');
-    const fresh = await issueAccessToken(keys, user(), new Date(NOW.getTime() + 1000));
-    assert.equal((await check.check(fresh.token, NOW.getTime() + 1000))?.username, 'erin');
+    const fresh = await issueAccessToken(keys, user(), SID, new Date(NOW.getTime() + 2000));
+    assert.equal((await check.check(fresh.token, NOW.getTime() + 2000))?.username, 'erin');
   });
 
   test('refuses archived-status tokens and expired ones, also when cached', async () => {
     const keys = new KeyRing([{ kid: 'v1', key: await importHmacKey('0123456789abcdef0123456789abcdef'), createdAt: NOW, retiresAt: null }]);
-    const check = new AccessTokenCheck(keys);
-    const archived = await issueAccessToken(keys, user({ state: 'ARCHIVED' }), NOW);
+    const check = new AccessTokenCheck(keys, liveSessions().sessions, 1000);
+    const archived = await issueAccessToken(keys, user({ state: 'ARCHIVED' }), SID, NOW);
     assert.equal(await check.check(archived.token, NOW.getTime()), null);
-    const valid = await issueAccessToken(keys, user(), NOW);
+    const valid = await issueAccessToken(keys, user(), SID, NOW);
     assert.ok(await check.check(valid.token, NOW.getTime()));
     assert.equal(await check.check(valid.token, valid.expiresAt.getTime()), null);
+  });
+
+  test('reads the session at most once per cache bound, and forgets it at once on revocation here', async () => {
+    const keys = new KeyRing([{ kid: 'v1', key: await importHmacKey('0123456789abcdef0123456789abcdef'), createdAt: NOW, retiresAt: null }]);
+    const { state, sessions } = liveSessions();
+    const check = new AccessTokenCheck(keys, sessions, 1000);
+    const { token } = await issueAccessToken(keys, user(), SID, NOW);
+    for (let i = 0; i < 5; i += 1) assert.ok(await check.check(token, NOW.getTime() + i));
+    assert.equal(state.lookups, 1);
+    state.revoked = true;
+    assert.ok(await check.check(token, NOW.getTime() + SESSION_CACHE_TTL_MS - 1), 'another replica: seen within the bound');
+    assert.equal(await check.check(token, NOW.getTime() + SESSION_CACHE_TTL_MS), null);
+    state.revoked = false;
+    const later = new AccessTokenCheck(keys, sessions, 1000);
+    assert.ok(await later.check(token, NOW.getTime()));
+    later.forgetSessions([SID]);
+    state.revoked = true;
+    assert.equal(await later.check(token, NOW.getTime()), null, 'this replica: at once');
   });
 });
 
