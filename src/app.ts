@@ -38,6 +38,11 @@ const noStore: RequestHandler = (_req, res, next) => {
   next();
 };
 
+function withoutLocationQuery(headers: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!headers || typeof headers.location !== 'string') return headers;
+  return { ...headers, location: headers.location.replace(/[?#].*$/s, '') };
+}
+
 export function createApp(deps: Deps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -54,7 +59,11 @@ export function createApp(deps: Deps): Express {
         return id;
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
-      serializers: { req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }) },
+      serializers: {
+        req: (req: { method: string; url: string; id: unknown }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }),
+        // A Location's query carries OAuth state, codes and return targets: log where it points, not what it carries.
+        res: (res: { statusCode: number; headers?: Record<string, unknown> }) => ({ statusCode: res.statusCode, headers: withoutLocationQuery(res.headers) }),
+      },
     }),
   );
   app.use(helmet());

@@ -33,6 +33,7 @@ const schema = z.object({
   GATEWAY_IDP_FILE: z.string().min(1).optional(),
   GATEWAY_ACCESS_RULES_FILE: z.string().min(1).optional(),
   GATEWAY_SECURE_COOKIES: bool.optional(),
+  GATEWAY_OUTBOUND_DENY_PRIVATE: bool.default(false),
   GATEWAY_SIGNIN_MAX_FAILURES_PER_USER: positiveInt(5),
   GATEWAY_SIGNIN_MAX_FAILURES_PER_IP: positiveInt(20),
   GATEWAY_TOKEN_MAX_FAILURES_PER_IP: positiveInt(50),
@@ -67,6 +68,8 @@ export interface Config {
   readonly accessRulesFile: string | null;
   /** Force `Secure` on cookies even when neither the instance URL nor the request is https. */
   readonly forceSecureCookies: boolean;
+  /** Refuse identity providers on private and loopback addresses too (link-local and metadata: always). */
+  readonly outboundDenyPrivate: boolean;
   /** On SIGTERM: how long readiness answers 503 while still serving, so load balancers stop sending work. */
   readonly shutdownDelayMs: number;
   /** Brute-force regulation: failures allowed per window before a ban, per account, per IP, per IP for tokens. */
@@ -167,6 +170,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     idpFile: e.GATEWAY_IDP_FILE ?? null,
     accessRulesFile: e.GATEWAY_ACCESS_RULES_FILE ?? null,
     forceSecureCookies: e.GATEWAY_SECURE_COOKIES ?? false,
+    outboundDenyPrivate: e.GATEWAY_OUTBOUND_DENY_PRIVATE,
     shutdownDelayMs: e.GATEWAY_SHUTDOWN_DELAY_MS,
     regulation: {
       perUser: limit(e.GATEWAY_SIGNIN_MAX_FAILURES_PER_USER),

@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import type { FieldViolation } from '../errors.js';
 import type { IdentityProvider } from './identity-provider.js';
 import { isValidIdpUid } from './idp-admin.js';
-import { camelizeKeys, fieldMappingInput, identityProviderInput, oauth2ConfigInput } from './idp-input.js';
+import { camelizeKeys, EMPTY_FIELD_MAPPING, fieldMappingInput, identityProviderInput, oauth2ConfigInput } from './idp-input.js';
 import { checkIdentifierFilter, checkOAuth2Config, checkTitle } from './idp-validation.js';
 
 export interface DeploymentIdps {
@@ -54,7 +54,7 @@ function entrySchema(strict: boolean) {
       {
         oauth2Config: object({
           ...oauth2ConfigInput.shape,
-          fieldMapping: object(fieldMappingInput.shape).default({ identifier: '', displayName: '', email: '', avatarUrl: '' }),
+          fieldMapping: object(fieldMappingInput.shape).default(EMPTY_FIELD_MAPPING),
           clientSecretFile: z.string().min(1).max(4096).optional(),
         }),
       },

@@ -1,7 +1,8 @@
 // Memos' field mapping over the provider's claims: top-level claims only. The identifier must be a non-empty
 // string or an integer (GitHub's numeric `id` becomes "12345"); anything else (missing, null, object, array)
 // is unusable, so no account is ever named "undefined" or "[object Object]". Optional fields fall back to
-// empty (display name: to the identifier, as in Memos).
+// empty (display name: to the identifier, as in Memos). The link key and the proposed username may be different
+// claims (GitHub: immutable `id` links, `login` names); without a `username` mapping the identifier is both.
 import type { FieldMapping } from './identity-provider.js';
 
 export const MAX_IDENTIFIER_LENGTH = 256;
@@ -13,6 +14,8 @@ export interface ExternalProfile {
   displayName: string;
   email: string;
   avatarUrl: string;
+  /** Proposed username at sign-up (never a link key). */
+  username: string;
 }
 
 export type Claims = Record<string, unknown>;
@@ -52,8 +55,10 @@ export function findIdentifier(claims: Claims, mapping: FieldMapping): string | 
 export function mapProfile(claims: Claims, mapping: FieldMapping, identifier: string): ExternalProfile {
   const displayName = claimText(claims, mapping.displayName);
   const email = claimText(claims, mapping.email);
+  const username = claimText(claims, mapping.username ?? '');
   return {
     identifier,
+    username: username && username.length > 0 && username.length <= MAX_TEXT ? username : identifier,
     displayName: truncate(displayName && displayName.length > 0 ? displayName : identifier, MAX_TEXT),
     email: email && email.length <= MAX_TEXT ? email : '',
     avatarUrl: webUrlOrEmpty(claimText(claims, mapping.avatarUrl)),

@@ -9,7 +9,13 @@ export interface FieldMapping {
   displayName: string;
   email: string;
   avatarUrl: string;
+  /** Claim proposed as the username at sign-up; '' = the identifier (Memos). Gateway extension. */
+  username?: string;
 }
+
+/** '' = client_secret_post when the provider supports it, else client_secret_basic. */
+export type TokenEndpointAuthMethod = '' | 'client_secret_basic' | 'client_secret_post';
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
 
 export interface OAuth2Config {
   clientId: string;
@@ -23,6 +29,8 @@ export interface OAuth2Config {
   issuer: string;
   /** Redirect URIs besides the instance's /auth/callback that `ssoCredentials` may name. Gateway extension. */
   redirectUris: string[];
+  /** How the client authenticates at the token endpoint. Gateway extension. */
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
 }
 
 export interface IdentityProvider {

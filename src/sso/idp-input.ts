@@ -2,6 +2,7 @@
 // the docs' `{identityProvider: …}` wrapper), parsed with zod. Semantic checks live in idp-validation.ts.
 import { z } from 'zod';
 import { parseInput } from '../http/validate.js';
+import { TOKEN_ENDPOINT_AUTH_METHODS } from './identity-provider.js';
 
 const text = (max: number) => z.string().max(max);
 
@@ -10,7 +11,10 @@ export const fieldMappingInput = z.object({
   displayName: text(128).default(''),
   email: text(128).default(''),
   avatarUrl: text(128).default(''),
+  username: text(128).default(''),
 });
+
+export const EMPTY_FIELD_MAPPING = { identifier: '', displayName: '', email: '', avatarUrl: '', username: '' };
 
 export const oauth2ConfigInput = z.object({
   clientId: text(512).default(''),
@@ -19,9 +23,10 @@ export const oauth2ConfigInput = z.object({
   tokenUrl: text(4096).default(''),
   userInfoUrl: text(4096).default(''),
   scopes: z.array(text(256)).max(32).default([]),
-  fieldMapping: fieldMappingInput.default({ identifier: '', displayName: '', email: '', avatarUrl: '' }),
+  fieldMapping: fieldMappingInput.default(EMPTY_FIELD_MAPPING),
   issuer: text(4096).default(''),
   redirectUris: z.array(text(4096)).max(16).default([]),
+  tokenEndpointAuthMethod: z.enum(['', ...TOKEN_ENDPOINT_AUTH_METHODS]).default(''),
 });
 
 export const identityProviderInput = z.object({

@@ -1,6 +1,6 @@
 // Memos' IdentityProvider resource as JSON. The client secret is write-only: always "" (REST emits defaults).
-// The gateway's extensions (issuer, redirectUris) appear only when set, so Memos-shaped providers read back
-// exactly as Memos would show them.
+// The gateway's extensions (issuer, redirectUris, tokenEndpointAuthMethod, fieldMapping.username) appear only
+// when set, so Memos-shaped providers read back exactly as Memos would show them.
 import type { IdentityProvider } from './identity-provider.js';
 
 export function toIdentityProviderJson(idp: IdentityProvider) {
@@ -18,9 +18,16 @@ export function toIdentityProviderJson(idp: IdentityProvider) {
         tokenUrl: c.tokenUrl,
         userInfoUrl: c.userInfoUrl,
         scopes: [...c.scopes],
-        fieldMapping: { ...c.fieldMapping },
+        fieldMapping: {
+          identifier: c.fieldMapping.identifier,
+          displayName: c.fieldMapping.displayName,
+          email: c.fieldMapping.email,
+          avatarUrl: c.fieldMapping.avatarUrl,
+          ...(c.fieldMapping.username ? { username: c.fieldMapping.username } : {}),
+        },
         ...(c.issuer ? { issuer: c.issuer } : {}),
         ...(c.redirectUris.length > 0 ? { redirectUris: [...c.redirectUris] } : {}),
+        ...(c.tokenEndpointAuthMethod ? { tokenEndpointAuthMethod: c.tokenEndpointAuthMethod } : {}),
       },
     },
   };

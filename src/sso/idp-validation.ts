@@ -1,15 +1,13 @@
 // Checks a provider before it is saved and reports every problem at once (400 with one field violation each):
 // required fields, URLs the gateway may call, scope syntax, redirect URIs, a title without control characters,
 // and an identifierFilter that compiles as RE2. An `issuer` (OpenID Connect) stands in for the endpoint URLs.
-import type { Config } from '../config.js';
 import { invalidArgument, type FieldViolation } from '../errors.js';
 import { findFilterProblem } from './identifier-filter.js';
 import type { OAuth2Config } from './identity-provider.js';
 import type { OAuth2ConfigInput } from './idp-input.js';
-import { findProviderUrlProblem } from './provider-url.js';
+import { findProviderUrlProblem, type UrlConfig } from './provider-url.js';
 import { findRedirectUriProblem } from './redirect-uri.js';
 
-type UrlConfig = Pick<Config, 'mode' | 'instanceOrigin'>;
 
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -48,7 +46,7 @@ export function checkOAuth2Config(config: UrlConfig, input: OAuth2ConfigInput, s
     if (!SCOPE_TOKEN.test(scope)) add(`scopes[${i}]`, 'is not a valid OAuth scope');
   });
   if (input.fieldMapping.identifier === '') add('fieldMapping.identifier', 'is required');
-  for (const key of ['identifier', 'displayName', 'email', 'avatarUrl'] as const) {
+  for (const key of ['identifier', 'displayName', 'email', 'avatarUrl', 'username'] as const) {
     if (!CLAIM_NAME.test(input.fieldMapping[key])) add(`fieldMapping.${key}`, 'is not a claim name');
   }
   input.redirectUris.forEach((uri, i) => {
@@ -68,6 +66,7 @@ export function checkOAuth2Config(config: UrlConfig, input: OAuth2ConfigInput, s
       fieldMapping: { ...input.fieldMapping },
       issuer: input.issuer,
       redirectUris: [...input.redirectUris],
+      tokenEndpointAuthMethod: input.tokenEndpointAuthMethod,
     },
   };
 }

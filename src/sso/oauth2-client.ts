@@ -4,7 +4,7 @@
 // provider's answer is parsed, never echoed.
 import type { Claims } from './field-mapping.js';
 import type { IdentityProvider } from './identity-provider.js';
-import { boundedFetch } from './outbound-fetch.js';
+import { boundedFetch, type OutboundPolicy } from './outbound-fetch.js';
 import { ProviderRejectedError, ProviderVerificationError } from './provider-errors.js';
 
 export interface PlainAuthorization {
@@ -45,20 +45,31 @@ async function readObject(res: Response): Promise<Record<string, unknown>> {
   throw new ProviderVerificationError(`expected a JSON object (HTTP ${res.status})`);
 }
 
-async function exchangeCode(idp: IdentityProvider, x: PlainExchange, code: string): Promise<string> {
+/** client_secret_post unless the provider is configured for client_secret_basic (RFC 6749 §2.3.1 encoding). */
+function clientAuthentication(idp: IdentityProvider, body: URLSearchParams): Record<string, string> {
+  const { clientId, clientSecret } = idp.config;
+  if (idp.config.tokenEndpointAuthMethod !== 'client_secret_basic') {
+    body.set('client_id', clientId);
+    body.set('client_secret', clientSecret);
+    return {};
+  }
+  const encode = (s: string) => new URLSearchParams({ s }).toString().slice(2);
+  return { authorization: `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}` };
+}
+
+async function exchangeCode(idp: IdentityProvider, x: PlainExchange, code: string, policy: OutboundPolicy): Promise<string> {
   const body = new URLSearchParams({
     grant_type: 'authorization_code',
     code,
     redirect_uri: x.redirectUri,
     code_verifier: x.codeVerifier,
-    client_id: idp.config.clientId,
-    client_secret: idp.config.clientSecret,
   });
+  const auth = clientAuthentication(idp, body);
   const res = await boundedFetch(idp.config.tokenUrl, {
     method: 'POST',
-    headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', ...auth },
     body,
-  });
+  }, policy);
   if (res.status >= 300 && res.status < 400) throw new ProviderVerificationError(`token endpoint redirected (${res.status})`);
   const json = await readObject(res).catch((err: unknown) => {
     if (res.status >= 400) throw new ProviderRejectedError('invalid_response', res.status);
@@ -76,10 +87,10 @@ async function exchangeCode(idp: IdentityProvider, x: PlainExchange, code: strin
   return json.access_token;
 }
 
-async function fetchUserInfo(idp: IdentityProvider, accessToken: string): Promise<Claims> {
+async function fetchUserInfo(idp: IdentityProvider, accessToken: string, policy: OutboundPolicy): Promise<Claims> {
   const res = await boundedFetch(idp.config.userInfoUrl, {
     headers: { accept: 'application/json', authorization: `Bearer ${accessToken}` },
-  });
+  }, policy);
   if (res.status !== 200) {
     await res.body?.cancel();
     throw new Error(`user-info endpoint answered ${res.status}`);
@@ -88,7 +99,7 @@ async function fetchUserInfo(idp: IdentityProvider, accessToken: string): Promis
 }
 
 /** Exchanges the code (with the PKCE verifier) and returns the user-info claims. */
-export async function exchangePlainCode(idp: IdentityProvider, x: PlainExchange): Promise<Claims> {
+export async function exchangePlainCode(idp: IdentityProvider, x: PlainExchange, policy: OutboundPolicy): Promise<Claims> {
   const iss = x.params.get('iss');
   // An `iss` from somewhere else means the response was meant for another provider (RFC 9207 mix-up).
   if (iss !== null && new URL(idp.config.authUrl).origin !== safeOrigin(iss)) {
@@ -96,8 +107,8 @@ export async function exchangePlainCode(idp: IdentityProvider, x: PlainExchange)
   }
   const code = x.params.get('code');
   if (!code) throw new ProviderVerificationError('authorization response without code');
-  const accessToken = await exchangeCode(idp, x, code);
-  return fetchUserInfo(idp, accessToken);
+  const accessToken = await exchangeCode(idp, x, code, policy);
+  return fetchUserInfo(idp, accessToken, policy);
 }
 
 function safeOrigin(raw: string): string | null {

@@ -13,13 +13,20 @@ import { findProviderUrlProblem, isPlainHttp } from './provider-url.js';
 const DISCOVERY_TTL_MS = 10 * 60 * 1000;
 const caches = new WeakMap<Deps, Map<string, { configuration: Promise<oidc.Configuration>; expiresAt: number }>>();
 
-const customFetch: oidc.CustomFetch = (url, options) => boundedFetch(url, options as RequestInit);
+const fetchFor = (deps: Deps): oidc.CustomFetch => (url, options) => boundedFetch(url, options as RequestInit, deps.config);
 
-function clientAuthFor(metadata: oidc.ServerMetadata, secret: string): oidc.ClientAuth {
+/**
+ * The configured method, else client_secret_post whenever the provider lists it (or lists nothing): openid-client
+ * percent-encodes `- _ . ~ ! * ' ( )` in Basic credentials (RFC 6749 §2.3.1), which some providers do not decode;
+ * Memos sends post too. Basic only when the provider lists methods without post.
+ */
+function clientAuthFor(idp: IdentityProvider, metadata: oidc.ServerMetadata, secret: string): oidc.ClientAuth {
+  const configured = idp.config.tokenEndpointAuthMethod;
+  if (configured === 'client_secret_basic') return oidc.ClientSecretBasic(secret);
+  if (configured === 'client_secret_post') return oidc.ClientSecretPost(secret);
   const methods = metadata.token_endpoint_auth_methods_supported;
-  // client_secret_basic is the default when the provider does not say (OIDC Discovery §3).
-  if (!methods || methods.includes('client_secret_basic')) return oidc.ClientSecretBasic(secret);
-  return oidc.ClientSecretPost(secret);
+  if (!methods || methods.includes('client_secret_post')) return oidc.ClientSecretPost(secret);
+  return oidc.ClientSecretBasic(secret);
 }
 
 async function discover(deps: Deps, idp: IdentityProvider): Promise<oidc.Configuration> {
@@ -27,7 +34,7 @@ async function discover(deps: Deps, idp: IdentityProvider): Promise<oidc.Configu
   const execute = isPlainHttp(issuer) ? [oidc.allowInsecureRequests] : [];
   const discovered = await oidc.discovery(new URL(issuer), clientId, clientSecret, undefined, {
     timeout: OUTBOUND_TIMEOUT_MS / 1000,
-    [oidc.customFetch]: customFetch,
+    [oidc.customFetch]: fetchFor(deps),
     execute,
   });
   // Endpoints the admin configured explicitly win over discovered ones; all must pass the same URL rule.
@@ -47,9 +54,9 @@ async function discover(deps: Deps, idp: IdentityProvider): Promise<oidc.Configu
   if (!metadata.authorization_endpoint || !metadata.token_endpoint || !metadata.jwks_uri) {
     throw new ProviderVerificationError('discovery document lacks authorization, token or jwks endpoints');
   }
-  const configuration = new oidc.Configuration(metadata, clientId, clientSecret, clientAuthFor(metadata, clientSecret));
+  const configuration = new oidc.Configuration(metadata, clientId, clientSecret, clientAuthFor(idp, metadata, clientSecret));
   configuration.timeout = OUTBOUND_TIMEOUT_MS / 1000;
-  configuration[oidc.customFetch] = customFetch;
+  configuration[oidc.customFetch] = fetchFor(deps);
   if (isPlainHttp(issuer)) oidc.allowInsecureRequests(configuration);
   // Verify ID-token signatures against the provider's JWKS even though they come over the back channel.
   oidc.enableNonRepudiationChecks(configuration);

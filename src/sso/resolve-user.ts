@@ -51,7 +51,7 @@ async function register(deps: Deps, idp: IdentityProvider, profile: ExternalProf
   // A password nobody knows, hashed like any other so password sign-in costs the same for SSO-only users.
   const passwordHash = await deps.passwords.hash(randomBytes(15).toString('base64'));
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const username = attempt === 0 ? await chooseUsername(deps, profile.identifier) : randomUUID();
+    const username = attempt === 0 ? await chooseUsername(deps, profile.username) : randomUUID();
     const now = deps.clock.now();
     try {
       const user = await deps.store.transaction(async (tx) => {

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 
 export interface ChildOptions {
-  clients: { client_id: string; client_secret: string; redirect_uris: string[]; anyLoopbackPort?: boolean }[];
+  clients: { client_id: string; client_secret: string; redirect_uris: string[]; anyLoopbackPort?: boolean; onlyAuthMethod?: 'client_secret_basic' | 'client_secret_post' }[];
   accounts: Record<string, { sub: string; [claim: string]: unknown }>;
   claimsInIdToken?: boolean;
 }
@@ -58,7 +58,7 @@ const configuration: Configuration = {
     redirect_uris: c.redirect_uris,
     response_types: ['code'],
     grant_types: ['authorization_code'],
-    token_endpoint_auth_method: 'client_secret_basic', // oidc-provider 9 accepts client_secret_post for it too
+    token_endpoint_auth_method: c.onlyAuthMethod ?? 'client_secret_basic', // oidc-provider 9 accepts either for both
     ...(c.anyLoopbackPort ? { application_type: 'native' as const } : {}),
   })),
   jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: `test-${port}`, use: 'sig', alg: 'RS256' }] },
@@ -126,7 +126,31 @@ async function interaction(req: http.IncomingMessage, res: http.ServerResponse, 
   return provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
 }
 
+// oidc-provider takes basic and post for either registered method: a client with `onlyAuthMethod` gets only its
+// own (a Basic header, or a client_secret in the body, from a post-only or basic-only client is a 401).
+const strictClients = new Map(opts.clients.filter((c) => c.onlyAuthMethod).map((c) => [c.client_id, c.onlyAuthMethod!]));
+function refusedClientAuth(req: http.IncomingMessage, body: URLSearchParams): boolean {
+  const basic = /^basic (.+)$/i.exec(req.headers.authorization ?? '');
+  const basicId = basic ? decodeURIComponent(Buffer.from(basic[1]!, 'base64').toString('utf8').split(':')[0]!.replace(/\+/g, ' ')) : null;
+  const only = strictClients.get(basicId ?? body.get('client_id') ?? '');
+  if (only === 'client_secret_post') return basic !== null;
+  if (only === 'client_secret_basic') return body.get('client_secret') !== null;
+  return false;
+}
+
 server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+  if (strictClients.size > 0 && req.method === 'POST' && (req.url ?? '').startsWith('/token')) {
+    void readForm(req).then((body) => {
+      if (refusedClientAuth(req, body)) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_client', error_description: 'client authentication failed' }));
+        return;
+      }
+      // Hand the already-read body on to oidc-provider.
+      (req as http.IncomingMessage & { body?: unknown }).body = Object.fromEntries(body);
+      callback(req, res);
+    });
+    return;
+  }
   const m = /^\/interaction\/[^/?]+(\/login|\/abort)?(?:\?|$)/.exec(req.url ?? '');
   if (!m) return void callback(req, res);
   interaction(req, res, m[1]).catch((err: Error) => {

@@ -10,6 +10,8 @@ export interface OidcTestClient {
   redirect_uris: string[];
   /** application_type "native": any port on a registered http://127.0.0.1/... redirect URI is accepted (RFC 8252). */
   anyLoopbackPort?: boolean;
+  /** Accept only this client authentication at the token endpoint (oidc-provider itself takes either). */
+  onlyAuthMethod?: 'client_secret_basic' | 'client_secret_post';
 }
 export interface OidcTestClaims {
   sub: string;

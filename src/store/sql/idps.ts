@@ -29,9 +29,11 @@ function parseConfig(text: string): OAuth2Config {
       displayName: str(mapping.displayName),
       email: str(mapping.email),
       avatarUrl: str(mapping.avatarUrl),
+      username: str(mapping.username),
     },
     issuer: str(raw.issuer),
     redirectUris: strings(raw.redirectUris),
+    tokenEndpointAuthMethod: raw.tokenEndpointAuthMethod === 'client_secret_basic' || raw.tokenEndpointAuthMethod === 'client_secret_post' ? raw.tokenEndpointAuthMethod : '',
   };
 }
 
