@@ -17,6 +17,7 @@ import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { verifyRoute } from './forward-auth/verify-handler.js';
 import { guard, type Access } from './http/access.js';
+import { browserSession, ensureCsrfToken } from './http/browser-session.js';
 import { liveness, readiness } from './http/health-handlers.js';
 import {
   getInstanceProfile,
@@ -50,6 +51,7 @@ export interface Route {
 }
 
 export function routeTable(deps: Deps): Route[] {
+  const session = browserSession(deps);
   return [
     { method: 'get', path: '/healthz', access: 'public', bearer: 'ignore', handlers: [liveness] },
     { method: 'get', path: '/readyz', access: 'public', bearer: 'ignore', handlers: [readiness(deps)] },
@@ -57,9 +59,10 @@ export function routeTable(deps: Deps): Route[] {
     // nginx auth_request target; its own checks inside (forward-auth/). app.ts serves it ahead of Express.
     { method: 'all', path: '/auth/verify', access: 'public', bearer: 'ignore', handlers: [verifyRoute(deps)] },
 
-    // Browser sign-in (web/): the page, its password form, and the SSO flow's start and callback.
-    { method: 'get', path: '/auth', access: 'public', bearer: 'ignore', handlers: [showSignInPage(deps)] },
-    { method: 'post', path: '/auth/signin', access: 'public', bearer: 'ignore', handlers: [submitSignInForm(deps)] },
+    // Browser sign-in (web/): the page, its password form, and the SSO flow's start and callback. The page opens
+    // the browser session (http/browser-session.ts) with its CSRF token.
+    { method: 'get', path: '/auth', access: 'public', bearer: 'ignore', handlers: [session, ensureCsrfToken, showSignInPage(deps)] },
+    { method: 'post', path: '/auth/signin', access: 'public', bearer: 'ignore', handlers: [session, submitSignInForm(deps)] },
     { method: 'get', path: '/auth/assets/gateway.css', access: 'public', bearer: 'ignore', handlers: [stylesheet] },
     { method: 'get', path: '/auth/sso/:uid', access: 'public', bearer: 'ignore', handlers: [startSso(deps)] },
     { method: 'get', path: '/auth/callback', access: 'public', bearer: 'ignore', handlers: [finishSso(deps)] },
