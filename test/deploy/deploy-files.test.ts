@@ -1,7 +1,8 @@
 // Static checks of the deployment files: nginx/ (rendered config passes `nginx -t`; structure: auth_request on
 // every app location, security headers everywhere, forwarding headers set by nginx, rate limits), docker-compose.yml
 // (validates on a fresh clone, 2 gateway replicas, health checks, no literal secrets), Dockerfile (lint + what we
-// require), scripts/make-cert.sh. Each structural check also runs on a broken sample to show it can fail.
+// require; its runtime stage: production dependencies and dist/ only), scripts/make-cert.sh, and the production
+// bundle started on a production-only install. Each structural check also runs on a broken sample to show it can fail.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
