@@ -1,8 +1,19 @@
 # syntax=docker/dockerfile:1
 # sso-gateway image: `docker build -t sso-gateway .` (docker-compose.yml builds it for you).
-# Runs the gateway bundled by esbuild at build time (dependencies from node_modules), as the unprivileged user `node`.
+# Runs the gateway and the operator CLI as bundled by esbuild in the build stage (dependencies from node_modules,
+# production ones only: no TypeScript toolchain in the image), as the unprivileged user `node`.
 
 ARG NODE_IMAGE=node:22-bookworm-slim
+
+# --- 0. Build: every dependency without install scripts (esbuild needs no native module), then `npm run build`. --
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY scripts/bundle.mjs ./scripts/bundle.mjs
+RUN npm run --silent build
 
 # --- 1. Production dependencies; better-sqlite3 compiles here (python3, make, g++), bcrypt ships prebuilt. ------
 FROM ${NODE_IMAGE} AS deps
@@ -23,12 +34,13 @@ ENV NODE_ENV=production \
     GATEWAY_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json package-lock.json tsconfig.json ./
-COPY src ./src
+COPY package.json package-lock.json ./
 COPY config ./config
-COPY scripts/bundle.mjs ./scripts/bundle.mjs
-# One bundled file of the gateway's own code (dependencies stay in node_modules): starts in about a second.
-RUN npm run --silent prestart
+# One bundled file each for the gateway and the CLI (`node dist/admin.mjs rotate-key`): starts in about a second.
+COPY --from=build /app/dist ./dist
+# The image's npm scripts run the bundles (the checkout's build and run TypeScript with devDependencies).
+RUN npm pkg set scripts.start="node --enable-source-maps dist/main.mjs" scripts.admin="node dist/admin.mjs" \
+ && npm pkg delete scripts.prestart
 # ./data holds the embedded SQLite file when no MySQL URL is given (a volume in production, if used at all).
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node

@@ -1,26 +1,34 @@
-// `npm start`'s prestart: bundles src/ (dependencies stay external) into dist/main.mjs with esbuild. Built in a
-// temp dir and renamed into place, so a gateway starting while another `npm start` rebuilds never reads a
+// `npm run build` (and `npm start`'s prestart): bundles the gateway (src/main.ts → dist/main.mjs) and the
+// operator CLI (src/admin/main.ts → dist/admin.mjs) with esbuild; every package stays external, loaded from
+// node_modules (native better-sqlite3/bcrypt, optional drivers). `node scripts/bundle.mjs [outdir]`.
+// Built in a temp dir and renamed into place, so a process starting while another build runs never reads a
 // half-written file.
 import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
-mkdirSync('dist', { recursive: true });
-const tmp = mkdtempSync(join('dist', '.build-'));
+const ENTRIES = { main: 'src/main.ts', admin: 'src/admin/main.ts' };
+const outdir = process.argv[2] ?? 'dist';
+
+mkdirSync(outdir, { recursive: true });
+const tmp = mkdtempSync(join(outdir, '.build-'));
 try {
   await build({
-    entryPoints: ['src/main.ts'],
+    entryPoints: ENTRIES,
     bundle: true,
     platform: 'node',
     format: 'esm',
     packages: 'external',
     target: 'node20',
     sourcemap: true,
-    outfile: join(tmp, 'main.mjs'),
+    outdir: tmp,
+    outExtension: { '.js': '.mjs' },
     logLevel: 'warning',
   });
-  renameSync(join(tmp, 'main.mjs.map'), join('dist', 'main.mjs.map'));
-  renameSync(join(tmp, 'main.mjs'), join('dist', 'main.mjs'));
+  for (const name of Object.keys(ENTRIES)) {
+    renameSync(join(tmp, `${name}.mjs.map`), join(outdir, `${name}.mjs.map`));
+    renameSync(join(tmp, `${name}.mjs`), join(outdir, `${name}.mjs`));
+  }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -18,6 +18,7 @@ import { AppError } from './errors.js';
 import { verifyRoute } from './forward-auth/verify-handler.js';
 import { guard, type Access } from './http/access.js';
 import { requireOwnOriginWithCookies } from './http/same-origin.js';
+import { browserSession, ensureCsrfToken } from './http/browser-session.js';
 import { liveness, readiness } from './http/health-handlers.js';
 import {
   getInstanceProfile,
@@ -51,6 +52,7 @@ export interface Route {
 }
 
 export function routeTable(deps: Deps): Route[] {
+  const session = browserSession(deps);
   return [
     { method: 'get', path: '/healthz', access: 'public', bearer: 'ignore', handlers: [liveness] },
     { method: 'get', path: '/readyz', access: 'public', bearer: 'ignore', handlers: [readiness(deps)] },
@@ -60,9 +62,10 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'all', path: '/auth/verify', access: 'public', bearer: 'ignore', handlers: [verifyRoute(deps)] },
     { method: 'all', path: '/auth/verify/forward-auth', access: 'public', bearer: 'ignore', handlers: [verifyRoute(deps, 'forward-auth')] },
 
-    // Browser sign-in (web/): the page, its password form, and the SSO flow's start and callback.
-    { method: 'get', path: '/auth', access: 'public', bearer: 'ignore', handlers: [showSignInPage(deps)] },
-    { method: 'post', path: '/auth/signin', access: 'public', bearer: 'ignore', handlers: [submitSignInForm(deps)] },
+    // Browser sign-in (web/): the page, its password form, and the SSO flow's start and callback. The page opens
+    // the browser session (http/browser-session.ts) with its CSRF token.
+    { method: 'get', path: '/auth', access: 'public', bearer: 'ignore', handlers: [session, ensureCsrfToken, showSignInPage(deps)] },
+    { method: 'post', path: '/auth/signin', access: 'public', bearer: 'ignore', handlers: [session, submitSignInForm(deps)] },
     { method: 'get', path: '/auth/assets/gateway.css', access: 'public', bearer: 'ignore', handlers: [stylesheet] },
     { method: 'get', path: '/auth/sso/:uid', access: 'public', bearer: 'ignore', handlers: [startSso(deps)] },
     { method: 'get', path: '/auth/callback', access: 'public', bearer: 'ignore', handlers: [finishSso(deps)] },

@@ -1,9 +1,10 @@
 // Static checks of the deployment files: nginx/ (rendered config passes `nginx -t`; structure: auth_request on
 // every app location, security headers everywhere, forwarding headers set by nginx, rate limits), docker-compose.yml
 // (validates on a fresh clone, 2 gateway replicas, health checks, no literal secrets), Dockerfile (lint + what we
-// require), scripts/make-cert.sh. Each structural check also runs on a broken sample to show it can fail.
+// require; its runtime stage: production dependencies and dist/ only), scripts/make-cert.sh, and the production
+// bundle started on a production-only install. Each structural check also runs on a broken sample to show it can fail.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import {
   shippedNginxFiles,
   type NginxDirective,
 } from '../support/nginx.js';
-import { findExecutable, makeServiceDir } from '../support/services.js';
+import { findExecutable, freePort, makeServiceDir } from '../support/services.js';
 
 interface RunResult {
   code: number;
@@ -517,11 +518,153 @@ describe('Dockerfile', () => {
     assert.doesNotMatch(healthcheck[0] ?? '', /\bcurl\b|\bwget\b/, 'slim has neither curl nor wget');
     assert.ok(named('EXPOSE').some((e) => /\b8081\b/.test(e)));
     const cmd = named('CMD').at(-1) ?? '';
-    // The bundle `npm run prestart` builds in the image, run by node itself so SIGTERM reaches the gateway.
+    // The bundle `npm run build` makes in the build stage, run by node itself so SIGTERM reaches the gateway.
     assert.match(cmd, /\["node",\s*"--enable-source-maps",\s*"dist\/main\.mjs"\]/, cmd);
-    assert.ok(named('RUN').some((r) => /npm run --silent prestart/.test(r)), 'the image builds the bundle');
+    assert.ok(named('RUN').some((r) => /npm run --silent build/.test(r)), 'the image builds the bundle');
 
     const ignore = (await readFile(join(REPO_ROOT, '.dockerignore'), 'utf8')).split('\n').map((l) => l.trim());
     for (const entry of ['node_modules', '.git', '.env', 'data']) assert.ok(ignore.includes(entry), `.dockerignore: ${entry}`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The image ships no compiler: its runtime stage gets production dependencies only and runs the esbuild bundle.
+
+interface DockerStage {
+  name: string;
+  /** Instructions, continuation lines joined, comments dropped. */
+  lines: string[];
+}
+
+function dockerStages(content: string): DockerStage[] {
+  const lines = content
+    .replace(/\\\r?\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const stages: DockerStage[] = [];
+  for (const line of lines) {
+    const from = /^FROM\s+\S+(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (from) stages.push({ name: from[1] ?? String(stages.length), lines: [] });
+    else stages.at(-1)?.lines.push(line);
+  }
+  return stages;
+}
+
+/** What is wrong with the runtime (last) stage, as sentences; [] when it ships production dependencies and dist/ only. */
+function runtimeStageProblems(content: string): string[] {
+  const stages = dockerStages(content);
+  const runtime = stages.at(-1);
+  if (!runtime) return ['no stage'];
+  const problems: string[] = [];
+  const copies = runtime.lines.filter((l) => /^COPY\s/i.test(l));
+  const fromStage = (path: RegExp) =>
+    copies.map((c) => /--from=(\S+)\s+(\S+)/.exec(c)).filter((m) => m && path.test(m[2]!)).map((m) => stages.find((s) => s.name === m![1]));
+  const modulesFrom = fromStage(/node_modules\/?$/);
+  if (modulesFrom.length !== 1 || !modulesFrom[0]) problems.push('node_modules is not copied from exactly one stage');
+  else if (!modulesFrom[0].lines.some((l) => /^RUN\s.*\bnpm ci\b[^&;]*--omit=dev/i.test(l))) problems.push(`stage ${modulesFrom[0].name} does not run npm ci --omit=dev`);
+  else if (modulesFrom[0].lines.some((l) => /\bnpm (?:ci|install)\b(?![^&;]*--omit=dev)/.test(l))) problems.push(`stage ${modulesFrom[0].name} also installs devDependencies`);
+  if (fromStage(/dist\/?$/).length !== 1) problems.push('dist/ is not copied from a build stage');
+  if (copies.some((c) => /\bsrc\b|tsconfig\.json|scripts\//.test(c))) problems.push('the runtime stage copies TypeScript sources or build scripts');
+  if (runtime.lines.some((l) => /^RUN\s.*\b(?:npm (?:ci|install)|npm run (?:build|prestart)|tsx|tsc|esbuild)\b/i.test(l))) problems.push('the runtime stage installs or builds');
+  const cmd = runtime.lines.filter((l) => /^CMD\s/i.test(l)).at(-1) ?? '';
+  if (!/^CMD\s+\["node",(?:\s*"--[a-z-]+",)*\s*"dist\/main\.mjs"\]$/.test(cmd)) problems.push(`CMD does not run node dist/main.mjs: ${cmd}`);
+  return problems;
+}
+
+describe('Dockerfile runtime stage', () => {
+  test('installs production dependencies only (npm ci --omit=dev), copies dist/ from the build stage and runs node dist/main.mjs', async () => {
+    const content = await readFile(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    assert.deepEqual(runtimeStageProblems(content), []);
+    const build = dockerStages(content).find((s) => s.lines.some((l) => /npm run --silent build/.test(l)));
+    assert.ok(build, 'a stage runs npm run build');
+    assert.notEqual(build, dockerStages(content).at(-1), 'the build runs in a stage of its own');
+    // `npm run admin` in the image runs the bundled CLI, and `npm start` does not try to build.
+    assert.match(content, /npm pkg set [^\n]*scripts\.admin="node dist\/admin\.mjs"/);
+    assert.match(content, /npm pkg delete scripts\.prestart/);
+  });
+
+  test('the check fails on a runtime stage that compiles TypeScript at start or installs devDependencies', () => {
+    const tsxAtRuntime = [
+      'FROM node:22-bookworm-slim AS deps',
+      'RUN npm ci --omit=dev',
+      'FROM node:22-bookworm-slim',
+      'COPY --from=deps /app/node_modules ./node_modules',
+      'COPY src ./src',
+      'RUN npm install tsx',
+      'CMD ["node", "--import", "tsx", "src/main.ts"]',
+    ].join('\n');
+    const problems = runtimeStageProblems(tsxAtRuntime);
+    assert.ok(problems.includes('dist/ is not copied from a build stage'), problems.join('; '));
+    assert.ok(problems.includes('the runtime stage copies TypeScript sources or build scripts'), problems.join('; '));
+    assert.ok(problems.includes('the runtime stage installs or builds'), problems.join('; '));
+    assert.ok(problems.some((p) => p.startsWith('CMD does not run')), problems.join('; '));
+    const allDeps = ['FROM n AS deps', 'RUN npm ci', 'FROM n AS build', 'FROM n', 'COPY --from=deps /app/node_modules ./node_modules',
+      'COPY --from=build /app/dist ./dist', 'CMD ["node", "dist/main.mjs"]'].join('\n');
+    assert.deepEqual(runtimeStageProblems(allDeps), ['stage deps does not run npm ci --omit=dev']);
+  });
+});
+
+/** Runs a command to its end (no shell), with a generous timeout: npm ci compiles better-sqlite3 from source. */
+function runLong(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(command, args, { cwd: options.cwd, env: options.env, timeout: options.timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** process.env without the GATEWAY_* settings of whoever runs the tests: the bundle starts on its defaults. */
+function envWithoutGatewaySettings(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GATEWAY_')));
+}
+
+describe('the production bundle', () => {
+  test('dist/main.mjs and dist/admin.mjs run with production dependencies alone (npm ci --omit=dev from the lockfile)', async () => {
+    const dir = await makeServiceDir('prod-bundle');
+    await cp(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
+    await cp(join(REPO_ROOT, 'package-lock.json'), join(dir, 'package-lock.json'));
+    // node-gyp builds better-sqlite3 against this Node's headers instead of downloading them.
+    const npmEnv = { ...envWithoutGatewaySettings(), npm_config_nodedir: '/usr', NODE_ENV: 'production' };
+    const install = await runLong('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], { cwd: dir, env: npmEnv, timeoutMs: 600_000 });
+    assert.equal(install.code, 0, `npm ci --omit=dev:\n${install.stderr.slice(-4000)}`);
+    for (const devOnly of ['tsx', 'esbuild', 'typescript', 'supertest']) {
+      assert.equal(existsSync(join(dir, 'node_modules', devOnly)), false, `${devOnly} is not a production dependency`);
+    }
+    assert.equal(existsSync(join(dir, 'node_modules', 'express-session')), true);
+
+    const build = await run(process.execPath, [join('scripts', 'bundle.mjs'), join(dir, 'dist')], { cwd: REPO_ROOT });
+    assert.equal(build.code, 0, `npm run build:\n${build.stderr}`);
+
+    const port = await freePort();
+    const env = { ...envWithoutGatewaySettings(), NODE_ENV: 'production', GATEWAY_PORT: String(port), GATEWAY_HOST: '127.0.0.1', GATEWAY_LOG_LEVEL: 'warn' };
+    const child = spawn(process.execPath, ['--enable-source-maps', join('dist', 'main.mjs')], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      let healthy = false;
+      for (const deadline = Date.now() + 60_000; !healthy && Date.now() < deadline && child.exitCode === null; ) {
+        healthy = await fetch(`${base}/healthz`).then((r) => r.status === 200, () => false);
+        if (!healthy) await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.ok(healthy, `GET /healthz never answered 200:\n${output}`);
+      const page = await fetch(`${base}/auth`);
+      assert.equal(page.status, 200, 'the sign-in page (express-session from the production install)');
+      assert.match(page.headers.get('set-cookie') ?? '', /^gw_browser=/);
+      assert.ok(existsSync(join(dir, 'data', 'gateway.db')), 'the embedded default: ./data/gateway.db');
+
+      // The operator CLI of the image (`npm run admin` there): the same production install, the same database.
+      const admin = await run(process.execPath, [join('dist', 'admin.mjs'), 'list-keys'], { cwd: dir, env });
+      assert.equal(admin.code, 0, `node dist/admin.mjs list-keys:\n${admin.stderr}`);
+      assert.match(admin.stdout, /\bv1\b/);
+    } finally {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
   });
 });

@@ -60,7 +60,8 @@ export class SqlIdpRepository implements IdpRepository {
 
   async findByUid(uid: string): Promise<IdentityProvider | null> {
     const row = await this.db.selectFrom('idp').selectAll().where('uid', '=', uid).executeTakeFirst();
-    return row ? toIdp(row) : null;
+    // MySQL's PAD SPACE collations match "x " to "x": only the exact uid names this provider.
+    return row && row.uid === uid ? toIdp(row) : null;
   }
 
   async findById(id: number): Promise<IdentityProvider | null> {
