@@ -1,5 +1,5 @@
 // The route table: every METHOD path → access level → named handlers, on one screen. The access level of
-// every route is declared here and enforced by one guard (http/access.ts); nothing is reachable without one.
+// every route is declared here and enforced by one guard (http/route-access.ts); nothing is reachable without one.
 import { Router, type RequestHandler } from 'express';
 import { currentUser, refresh, signIn, signOut } from './auth/auth-handlers.js';
 import { listAuditLogs } from './audit/audit-handlers.js';
@@ -16,7 +16,7 @@ import {
 import type { Deps } from './deps.js';
 import { AppError } from './errors.js';
 import { verifyRoute } from './forward-auth/verify-handler.js';
-import { guard, type Access } from './http/access.js';
+import { guard, type Access } from './http/route-access.js';
 import { requireOwnOriginWithCookies } from './http/same-origin.js';
 import { browserSession, ensureCsrfToken } from './http/browser-session.js';
 import { liveness, readiness } from './http/health-handlers.js';

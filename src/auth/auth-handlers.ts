@@ -8,7 +8,7 @@ import { AppError, invalidArgument, unauthenticated } from '../errors.js';
 import { clearSessionCookies, readCookie, REFRESH_COOKIE, setRefreshCookie, setSsoCookie, SSO_COOKIE } from '../http/cookies.js';
 import { parseInput } from '../http/validate.js';
 import { signInWithSsoCredentials } from '../sso/sso-credentials.js';
-import { clientInfoFrom } from '../users/client-info.js';
+import { clientInfoFrom } from '../sessions/client-info.js';
 import type { User } from '../users/user.js';
 import { toUserJson } from '../users/user-json.js';
 import { signInWithPassword } from './password-sign-in.js';
@@ -19,7 +19,7 @@ import {
   revokeSessions,
   rotateRefreshToken,
   startSession,
-} from './sessions.js';
+} from '../sessions/session-lifecycle.js';
 
 const signInSchema = z.object({
   passwordCredentials: z

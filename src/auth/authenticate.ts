@@ -6,7 +6,7 @@
 import type { RequestHandler } from 'express';
 import type { Deps } from '../deps.js';
 import { AppError, unauthenticated } from '../errors.js';
-import { isLiveSessionOf } from '../users/session.js';
+import { isLiveSessionOf } from '../sessions/session.js';
 import type { User } from '../users/user.js';
 import { verifyAccessToken } from './access-token.js';
 import { InvalidTokenError } from './jwt.js';

@@ -6,7 +6,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { invalidArgument } from '../errors.js';
-import { requireTarget } from '../http/access.js';
+import { requireTarget } from '../http/route-access.js';
 import { rfc3339 } from '../http/timestamps.js';
 import { parseInput } from '../http/validate.js';
 import {

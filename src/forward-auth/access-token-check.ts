@@ -11,7 +11,7 @@
 import { ACCESS_TOKEN_TTL_SECONDS, verifyAccessToken } from '../auth/access-token.js';
 import { InvalidTokenError } from '../auth/jwt.js';
 import type { KeyRing } from '../auth/keys.js';
-import { isLiveSessionOf, type SessionRepository } from '../users/session.js';
+import { isLiveSessionOf, type SessionRepository } from '../sessions/session.js';
 import { isValidUsername } from '../users/username.js';
 import { BoundedCache } from './bounded-cache.js';
 import { withDeadline } from './deadline.js';

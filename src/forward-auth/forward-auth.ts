@@ -3,7 +3,7 @@
 // reach the original URL. One instance per Deps (its caches listen to revocation events), built on first use.
 import { parseBearer, PAT_PREFIX } from '../auth/authenticate.js';
 import type { Deps } from '../deps.js';
-import { checkReturnUrl } from './return-url.js';
+import { checkReturnUrl } from '../http/return-url.js';
 import { AccessTokenCheck } from './access-token-check.js';
 import { loadAccessRules, type AccessRules } from './access-rules.js';
 import { isAllowed, isAllowedWithoutTarget } from './access-policy.js';

@@ -3,7 +3,7 @@
 // one lookup). A revocation on this replica ('sessions-revoked', 'user-changed') drops the entries at once, also
 // for lookups still in flight; another replica's revocation is seen when the entry expires (< 5 s).
 import { sha256Hex } from '../auth/secrets.js';
-import type { SessionRepository } from '../users/session.js';
+import type { SessionRepository } from '../sessions/session.js';
 import type { UserRepository } from '../users/user.js';
 import { BoundedCache } from './bounded-cache.js';
 import { buildIdentity, type Identity } from './identity.js';

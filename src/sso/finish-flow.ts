@@ -4,7 +4,7 @@
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { sha256Hex, constantTimeEqual } from '../auth/secrets.js';
-import { checkReturnUrl } from '../forward-auth/return-url.js';
+import { checkReturnUrl } from '../http/return-url.js';
 import type { User } from '../users/user.js';
 import { requireAllowedProfile } from './external-profile.js';
 import { FLOW_TTL_MS, isWellFormedState, takeFlowRecord, type FlowRecord } from './flow-record.js';

@@ -9,7 +9,7 @@ import type { RefreshTokenRepository } from '../auth/refresh-token-record.js';
 import type { SettingRepository } from '../settings/setting-repository.js';
 import type { IdpRepository } from '../sso/identity-provider.js';
 import type { UserIdentityRepository } from '../sso/user-identity.js';
-import type { SessionRepository } from '../users/session.js';
+import type { SessionRepository } from '../sessions/session.js';
 import type { UserRepository } from '../users/user.js';
 import { migrationProvider, type DatabaseKind } from './migrations/index.js';
 import type { Database } from './schema.js';

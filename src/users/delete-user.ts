@@ -3,7 +3,7 @@
 // needs an interactive sign-in (a leaked PAT must not be able to destroy the account it belongs to).
 import type { Deps } from '../deps.js';
 import { notFound, permissionDenied } from '../errors.js';
-import { announceRevokedAccess, type RevokedAccess } from './revoke-user-access.js';
+import { announceRevokedAccess, type RevokedAccess } from '../sessions/revoke-user-access.js';
 import { assertAdminRemains } from './last-admin.js';
 import type { User } from './user.js';
 

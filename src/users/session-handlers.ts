@@ -1,14 +1,14 @@
 // HTTP adapters for the session (device) list: list, revoke one, sign out everywhere. When the caller ends their
 // own current session, their cookies are cleared in the same response.
 import type { RequestHandler } from 'express';
-import { findCallerSessionId } from '../auth/caller-session.js';
+import { findCallerSessionId } from '../sessions/caller-session.js';
 import { requirePrincipal } from '../auth/principal.js';
 import type { Deps } from '../deps.js';
 import { invalidArgument } from '../errors.js';
-import { requireTarget } from '../http/access.js';
+import { requireTarget } from '../http/route-access.js';
 import { clearSessionCookies } from '../http/cookies.js';
-import { readSessionEvidence } from '../http/session-evidence.js';
-import { listUserSessions, revokeUserSession, signOutEverywhere } from './manage-sessions.js';
+import { readSessionEvidence } from '../sessions/session-evidence.js';
+import { listUserSessions, revokeUserSession, signOutEverywhere } from '../sessions/manage-sessions.js';
 import { toSessionJson } from './session-json.js';
 import { originOf, recordAudit } from '../audit/audit-log.js';
 

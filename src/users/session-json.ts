@@ -1,6 +1,6 @@
 // The Memos v0.25 `Session` resource (removed from Memos in v0.26; the gateway keeps its shape).
 import { rfc3339 } from '../http/timestamps.js';
-import type { ClientInfo, Session } from './session.js';
+import type { ClientInfo, Session } from '../sessions/session.js';
 
 export interface SessionJson {
   name: string;

@@ -8,7 +8,7 @@ import { assertAdminRemains } from './last-admin.js';
 import { invalidArgument, notFound, permissionDenied } from '../errors.js';
 import { confirmPassword } from '../auth/step-up.js';
 import { getGeneralSetting } from '../settings/general-setting.js';
-import { announceRevokedAccess, revokeSessionsInTx, type RevokedAccess } from './revoke-user-access.js';
+import { announceRevokedAccess, revokeSessionsInTx, type RevokedAccess } from '../sessions/revoke-user-access.js';
 import type { Role, User, UserPatch, UserState } from './user.js';
 
 export interface UserChanges {

@@ -2,12 +2,12 @@
 // (list: admin; the rest: self or admin); field-level rules live in update-user.ts.
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { findCallerSessionId } from '../auth/caller-session.js';
+import { findCallerSessionId } from '../sessions/caller-session.js';
 import { requirePrincipal } from '../auth/principal.js';
 import type { Deps } from '../deps.js';
-import { requireTarget } from '../http/access.js';
+import { requireTarget } from '../http/route-access.js';
 import { clearSessionCookies } from '../http/cookies.js';
-import { readSessionEvidence } from '../http/session-evidence.js';
+import { readSessionEvidence } from '../sessions/session-evidence.js';
 import { parseInput } from '../http/validate.js';
 import { deleteUser } from './delete-user.js';
 import { listUsers, MAX_PAGE_SIZE } from './list-users.js';

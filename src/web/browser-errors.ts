@@ -3,7 +3,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Deps } from '../deps.js';
 import { toAppError } from '../errors.js';
-import { checkReturnUrl } from '../forward-auth/return-url.js';
+import { checkReturnUrl } from '../http/return-url.js';
 import { SsoError } from '../sso/sso-errors.js';
 import { html, sendPage } from './html.js';
 import { errorCodeMessage, ssoFailureMessage } from './messages.js';

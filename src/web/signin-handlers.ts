@@ -8,7 +8,7 @@ import { signInWithPassword } from '../auth/password-sign-in.js';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { checkReturnUrl } from '../forward-auth/return-url.js';
+import { checkReturnUrl } from '../http/return-url.js';
 import { getGeneralSetting } from '../settings/general-setting.js';
 import { listIdps } from '../sso/idp-lookup.js';
 import { signInPageUrl } from './browser-errors.js';

@@ -3,7 +3,7 @@
 import type { Request, RequestHandler } from 'express';
 import { completeSignIn } from '../auth/auth-handlers.js';
 import type { Deps } from '../deps.js';
-import { checkReturnUrl } from '../forward-auth/return-url.js';
+import { checkReturnUrl } from '../http/return-url.js';
 import { finishSsoFlow } from '../sso/finish-flow.js';
 import { flowInvalid } from '../sso/sso-errors.js';
 import { startSsoFlow } from '../sso/start-flow.js';

@@ -2,7 +2,7 @@
 // level on both storage modes: anonymous → 401, another ordinary user → 403, an admin → what the level says.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import type { Access } from '../../src/http/access.js';
+import type { Access } from '../../src/http/route-access.js';
 import { routeTable, type Route } from '../../src/routes.js';
 import { STORAGE_MODES, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createAdmin, createSignedInUser, createUser, type SignedIn } from '../support/users.js';

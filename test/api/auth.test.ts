@@ -166,7 +166,7 @@ for (const mode of STORAGE_MODES) {
       assert.ok(cookies.some((c) => /^sso_session=; Max-Age=0; Path=\/;/.test(c)));
       const refresh = await gw.http.post('/api/v1/auth/refresh').set('Cookie', admin.jar.header('memos_refresh'));
       assert.equal(refresh.status, 401);
-      const sessionId = await import('../../src/auth/sessions.js').then((m) => m.findSessionIdOfSsoToken(gw.deps, admin.jar.get('sso_session')!));
+      const sessionId = await import('../../src/sessions/session-lifecycle.js').then((m) => m.findSessionIdOfSsoToken(gw.deps, admin.jar.get('sso_session')!));
       assert.equal(sessionId, null, 'the sso_session of that sign-in is dead too');
     });
 

@@ -3,7 +3,7 @@
 // from X-Forwarded-For only when the peer is a trusted proxy.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { findSessionIdOfSsoToken } from '../../src/auth/sessions.js';
+import { findSessionIdOfSsoToken } from '../../src/sessions/session-lifecycle.js';
 import { rfc3339 } from '../../src/http/timestamps.js';
 import { STORAGE_MODES, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createPat } from '../support/pats.js';

@@ -3,7 +3,7 @@
 // delete (everything of the user stops working at once).
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { findSessionIdOfSsoToken } from '../../src/auth/sessions.js';
+import { findSessionIdOfSsoToken } from '../../src/sessions/session-lifecycle.js';
 import { STORAGE_MODES, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createPat } from '../support/pats.js';
 import { createAdmin, createUser, signIn, type SignedIn } from '../support/users.js';

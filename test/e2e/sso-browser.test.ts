@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'cookie';
 import type { Page } from 'playwright-core';
-import { findSessionIdOfSsoToken } from '../../src/auth/sessions.js';
+import { findSessionIdOfSsoToken } from '../../src/sessions/session-lifecycle.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createAdmin, createUser } from '../support/users.js';

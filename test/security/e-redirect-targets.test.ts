@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import { checkReturnUrl } from '../../src/forward-auth/return-url.js';
+import { checkReturnUrl } from '../../src/http/return-url.js';
 import { startTestGateway, STORAGE_MODES, type TestGateway } from '../support/gateway.js';
 import { GATEWAY_HOST, nginxRequest, startNginx, type NginxHandle } from '../support/nginx.js';
 import { freePort } from '../support/services.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Express } from 'express';
 import { createApp } from '../../src/app.js';
-import { ACCESS_LEVELS } from '../../src/http/access.js';
+import { ACCESS_LEVELS } from '../../src/http/route-access.js';
 import { routeTable } from '../../src/routes.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 

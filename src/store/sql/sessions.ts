@@ -1,6 +1,6 @@
 // SessionRepository over Kysely: one row per signed-in device.
 import type { Kysely, Selectable } from 'kysely';
-import type { NewSession, Session, SessionRepository } from '../../users/session.js';
+import type { NewSession, Session, SessionRepository } from '../../sessions/session.js';
 import type { Database, UserSessionTable } from '../schema.js';
 import { affected } from './errors.js';
 

@@ -7,7 +7,7 @@ import { AccessTokenCheck } from '../../../src/forward-auth/access-token-check.j
 import { BoundedCache } from '../../../src/forward-auth/bounded-cache.js';
 import { findCookie } from '../../../src/forward-auth/cookie-value.js';
 import { SESSION_CACHE_TTL_MS, SessionCheck } from '../../../src/forward-auth/session-check.js';
-import type { Session, SessionRepository } from '../../../src/users/session.js';
+import type { Session, SessionRepository } from '../../../src/sessions/session.js';
 import type { User, UserRepository } from '../../../src/users/user.js';
 import { FakeClock } from '../../support/fake-clock.js';
 

@@ -2,8 +2,8 @@
 // domain's findCallerSessionId, which never sees the request itself.
 import type { Request } from 'express';
 import { parseBearer } from '../auth/authenticate.js';
-import type { SessionEvidence } from '../auth/caller-session.js';
-import { readCookie, REFRESH_COOKIE, SSO_COOKIE } from './cookies.js';
+import type { SessionEvidence } from './caller-session.js';
+import { readCookie, REFRESH_COOKIE, SSO_COOKIE } from '../http/cookies.js';
 
 export function readSessionEvidence(req: Request): SessionEvidence {
   const bearer = parseBearer(req.headers.authorization);

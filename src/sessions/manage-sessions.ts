@@ -1,7 +1,7 @@
 // A user's signed-in devices: list them, revoke one (its refresh tokens and its `sso_session` die with it), or
 // sign out everywhere. "Everywhere" also deletes the user's personal access tokens: it is what a user does who
 // fears someone else got in, and that someone may have minted a PAT (security catalogue B.20).
-import { revokeSessions } from '../auth/sessions.js';
+import { revokeSessions } from './session-lifecycle.js';
 import type { Deps } from '../deps.js';
 import { notFound } from '../errors.js';
 import { announceRevokedAccess, revokeSessionsInTx, type RevokedAccess } from './revoke-user-access.js';

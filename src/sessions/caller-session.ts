@@ -5,9 +5,9 @@
 //  2. the `sso_session` cookie (Path=/, so browsers send it to the API), then the `memos_refresh` cookie.
 // A personal access token belongs to no session. Every candidate must be a live session of the caller.
 import type { Deps } from '../deps.js';
-import type { Principal } from './principal.js';
-import { sha256Hex } from './secrets.js';
-import { findSessionIdOfRefreshToken, findSessionIdOfSsoToken } from './sessions.js';
+import type { Principal } from '../auth/principal.js';
+import { sha256Hex } from '../auth/secrets.js';
+import { findSessionIdOfRefreshToken, findSessionIdOfSsoToken } from './session-lifecycle.js';
 
 export interface SessionEvidence {
   bearer: string | null;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clientInfoFrom } from '../../../src/users/client-info.js';
+import { clientInfoFrom } from '../../../src/sessions/client-info.js';
 
 test('client info names device type, OS and browser from the user agent', () => {
   const desktop = clientInfoFrom(

@@ -4,13 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { unauthenticated } from '../errors.js';
-import type { ClientInfo } from '../users/session.js';
+import type { ClientInfo } from './session.js';
 import type { User } from '../users/user.js';
-import { issueAccessToken } from './access-token.js';
-import { InvalidTokenError } from './jwt.js';
-import { issueRefreshToken, verifyRefreshToken } from './refresh-token.js';
-import type { RefreshTokenRecord } from './refresh-token-record.js';
-import { randomToken, sha256Hex } from './secrets.js';
+import { issueAccessToken } from '../auth/access-token.js';
+import { InvalidTokenError } from '../auth/jwt.js';
+import { issueRefreshToken, verifyRefreshToken } from '../auth/refresh-token.js';
+import type { RefreshTokenRecord } from '../auth/refresh-token-record.js';
+import { randomToken, sha256Hex } from '../auth/secrets.js';
 import { recordAudit } from '../audit/audit-log.js';
 
 /** Concurrent refreshes (tabs racing) within this window lose quietly; later a replay kills the session. */
