@@ -1,14 +1,14 @@
 // HTTP adapters for Memos' AuthService: sign-in, refresh, sign-out, current user.
 import { originOf, recordAudit } from '../audit/audit-log.js';
 import { rfc3339 } from '../http/timestamps.js';
-import type { Request, RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { AppError, invalidArgument, unauthenticated } from '../errors.js';
-import { clearSessionCookies, readCookie, REFRESH_COOKIE, setRefreshCookie, setSsoCookie, SSO_COOKIE } from '../http/cookies.js';
+import { clearSessionCookies, readCookie, REFRESH_COOKIE, setRefreshCookie, SSO_COOKIE } from '../http/cookies.js';
 import { parseInput } from '../http/validate.js';
 import { signInWithSsoCredentials } from '../sso/sso-credentials.js';
-import { clientInfoFrom } from '../sessions/client-info.js';
+import { completeSignIn } from '../sessions/complete-sign-in.js';
 import type { User } from '../users/user.js';
 import { toUserJson } from '../users/user-json.js';
 import { signInWithPassword } from './password-sign-in.js';
@@ -18,7 +18,6 @@ import {
   findSessionIdOfSsoToken,
   revokeSessions,
   rotateRefreshToken,
-  startSession,
 } from '../sessions/session-lifecycle.js';
 
 const signInSchema = z.object({
@@ -35,16 +34,6 @@ const signInSchema = z.object({
     })
     .optional(),
 });
-
-/** Starts a session for `user` on this device and answers Memos' SignIn response with both cookies. */
-export async function completeSignIn(deps: Deps, req: Request, res: Response, user: User) {
-  const session = await startSession(deps, user, clientInfoFrom(req.get('user-agent'), req.ip));
-  setRefreshCookie(res, req, deps.config, session.refreshToken, session.refreshTokenExpiresAt);
-  setSsoCookie(res, req, deps.config, session.ssoToken, session.sessionExpiresAt);
-  deps.logger.info({ event: 'signin', userId: user.id, sessionId: session.sessionId }, 'signed in');
-  await recordAudit(deps, 'signin.success', originOf(req), { actorUserId: user.id, subjectUserId: user.id, subject: user.username, detail: { sessionId: session.sessionId } });
-  return session;
-}
 
 export function signIn(deps: Deps): RequestHandler {
   return async (req, res) => {

@@ -3,7 +3,7 @@
 // code, never with the error's text).
 import type { Request, RequestHandler } from 'express';
 import { originOf } from '../audit/audit-log.js';
-import { completeSignIn } from '../auth/auth-handlers.js';
+import { completeSignIn } from '../sessions/complete-sign-in.js';
 import { signInWithPassword } from '../auth/password-sign-in.js';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';

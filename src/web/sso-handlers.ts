@@ -1,7 +1,7 @@
 // GET /auth/sso/:uid (start: bind the browser, remember the return URL, 302 to the provider) and
 // GET /auth/callback (finish: the flow's checks, then both session cookies and a 302 to the return URL).
 import type { Request, RequestHandler } from 'express';
-import { completeSignIn } from '../auth/auth-handlers.js';
+import { completeSignIn } from '../sessions/complete-sign-in.js';
 import type { Deps } from '../deps.js';
 import { checkReturnUrl } from '../http/return-url.js';
 import { finishSsoFlow } from '../sso/finish-flow.js';
