@@ -1,7 +1,6 @@
 // Access levels for the route table. Every route names exactly one; the guard for it runs before the handler.
 //  public         anyone (a bearer, when sent, must still be valid)
 //  signed-in      any authenticated caller
-//  interactive    signed in with an access token from a real sign-in (a PAT is not enough)
 //  self           the user named by :user, interactive or PAT
 //  self-interactive  the user named by :user, signed in interactively (creating PATs)
 //  self-or-admin  the user named by :user, or an admin
@@ -12,7 +11,7 @@ import { invalidArgument, notFound, permissionDenied } from '../errors.js';
 import { requirePrincipal } from '../auth/principal.js';
 import type { User } from '../users/user.js';
 
-export const ACCESS_LEVELS = ['public', 'signed-in', 'interactive', 'self', 'self-interactive', 'self-or-admin', 'admin'] as const;
+export const ACCESS_LEVELS = ['public', 'signed-in', 'self', 'self-interactive', 'self-or-admin', 'admin'] as const;
 export type Access = (typeof ACCESS_LEVELS)[number];
 
 const USERNAME_OR_ID = /^(me|[0-9]{1,15}|[A-Za-z0-9][A-Za-z0-9-]{0,34}[A-Za-z0-9]|[A-Za-z0-9])$/;
@@ -35,10 +34,9 @@ export function guard(deps: Deps, access: Access): RequestHandler {
     if (access === 'public') return next();
     const principal = requirePrincipal(res);
     if (access === 'signed-in') return next();
-    if ((access === 'interactive' || access === 'self-interactive') && principal.via !== 'access-token') {
+    if (access === 'self-interactive' && principal.via !== 'access-token') {
       throw permissionDenied('this action needs an interactive sign-in, not a personal access token');
     }
-    if (access === 'interactive') return next();
     const isAdmin = principal.user.role === 'ADMIN';
     if (access === 'admin') {
       if (!isAdmin) throw permissionDenied();

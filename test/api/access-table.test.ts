@@ -30,10 +30,10 @@ function call(gw: TestGateway, route: Route, userRef: string | number, who: Sign
 
 /** What an ordinary user gets on another user's resource, and what an admin gets there, per access level. */
 const OTHER_USER_DENIED: Record<Access, boolean> = {
-  public: false, 'signed-in': false, interactive: false, self: true, 'self-interactive': true, 'self-or-admin': true, admin: true,
+  public: false, 'signed-in': false, self: true, 'self-interactive': true, 'self-or-admin': true, admin: true,
 };
 const ADMIN_DENIED: Record<Access, boolean> = {
-  public: false, 'signed-in': false, interactive: false, self: true, 'self-interactive': true, 'self-or-admin': false, admin: false,
+  public: false, 'signed-in': false, self: true, 'self-interactive': true, 'self-or-admin': false, admin: false,
 };
 
 for (const mode of STORAGE_MODES) {

@@ -72,6 +72,11 @@ describe('route table', () => {
     }
   });
 
+  test('every access level is used by some route, so the guard has no branch nothing reaches', () => {
+    const used = new Set(routeTable(gw.deps).map((r) => r.access));
+    assert.deepEqual(ACCESS_LEVELS.filter((level) => !used.has(level)), []);
+  });
+
   test('the walk notices a route added outside the table, and a middleware mounted on a path', () => {
     const app = createApp(gw.deps);
     app.get('/api/v1/backdoor', (_req, res) => void res.json({}));
