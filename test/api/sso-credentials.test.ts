@@ -19,7 +19,7 @@ import {
   TEST_ENV,
   TEST_INSTANCE_URL,
   type Providers,
-} from './sso-support.js';
+} from '../support/sso.js';
 
 const CALLBACK = `${TEST_INSTANCE_URL}/auth/callback`;
 const CLI_CALLBACK = 'http://127.0.0.1:53682/cli/callback';

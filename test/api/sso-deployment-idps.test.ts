@@ -27,7 +27,7 @@ import {
   startProviders,
   TEST_ENV,
   type Providers,
-} from './sso-support.js';
+} from '../support/sso.js';
 
 const DEPLOYMENT_MESSAGE = (uid: string) => `identity provider "${uid}" is configured by the deployment`;
 

@@ -17,7 +17,7 @@ import {
   startProviders,
   TEST_ENV,
   type Providers,
-} from './sso-support.js';
+} from '../support/sso.js';
 
 const FLOW_INVALID = { code: 3, message: 'invalid or expired sign-in state; start the sign-in again', details: [] };
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { startTestGateway, STORAGE_MODES, type TestGateway } from '../support/gateway.js';
 import { createAdmin, createSignedInUser, type SignedIn } from '../support/users.js';
-import { createIdp, setGeneral, TEST_ENV } from './sso-support.js';
+import { createIdp, setGeneral, TEST_ENV } from '../support/sso.js';
 
 const SECRET = 'super-secret-client-value-42';
 

@@ -14,7 +14,7 @@ import {
   startProviders,
   TEST_ENV,
   type Providers,
-} from './sso-support.js';
+} from '../support/sso.js';
 
 let providers: Providers;
 before(async () => {

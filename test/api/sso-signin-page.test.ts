@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { startTestGateway, STORAGE_MODES, type TestGateway } from '../support/gateway.js';
 import { createAdmin, createUser, type SignedIn } from '../support/users.js';
-import { createIdp, setCookieNames, setGeneral } from './sso-support.js';
+import { createIdp, setCookieNames, setGeneral } from '../support/sso.js';
 
 const ENV = { GATEWAY_INSTANCE_URL: 'http://127.0.0.1:8081', GATEWAY_ALLOWED_REDIRECT_HOSTS: '127.0.0.1:8081,.apps.example' };
 

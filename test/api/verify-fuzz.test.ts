@@ -6,7 +6,7 @@ import { Agent, request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { startTestGateway, STORAGE_MODES, type TestGateway } from '../support/gateway.js';
 import { createAdmin, signIn } from '../support/users.js';
-import { APP, forwardAuthEnv, writeRulesFile, type RulesFile } from './verify-support.js';
+import { APP, forwardAuthEnv, writeRulesFile, type RulesFile } from '../support/verify.js';
 
 const CASES = 2500;
 

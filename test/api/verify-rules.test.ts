@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { startTestGateway, STORAGE_MODES, type TestGateway } from '../support/gateway.js';
 import { createAdmin, createUser, signIn, type SignedIn } from '../support/users.js';
-import { APP, bearer, BROWSER, forwardAuthEnv, SIGN_IN_PAGE, verify, writeRulesFile, type RulesFile } from './verify-support.js';
+import { APP, bearer, BROWSER, forwardAuthEnv, SIGN_IN_PAGE, verify, writeRulesFile, type RulesFile } from '../support/verify.js';
 
 const redirectTo = (url: string) => `${SIGN_IN_PAGE}?redirect=${encodeURIComponent(url)}`;
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { createStorage, startTestGateway, STORAGE_MODES, type TestGateway } from '../support/gateway.js';
 import { createAdmin, createUser, signIn, type SignedIn } from '../support/users.js';
-import { APP, bearer, forwardAuthEnv, ssoCookie, verify, writeRulesFile, type RulesFile } from './verify-support.js';
+import { APP, bearer, forwardAuthEnv, ssoCookie, verify, writeRulesFile, type RulesFile } from '../support/verify.js';
 
 function assertIdentity(res: { status: number; headers: Record<string, string> }, user: { id: number; username: string; role: string; email: string }) {
   assert.equal(res.status, 200);

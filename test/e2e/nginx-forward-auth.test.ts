@@ -13,7 +13,7 @@ import { startTestGateway, STORAGE_MODES, type TestGateway } from '../support/ga
 import { APP_HOST, GATEWAY_HOST, nginxRequest, SHIPPED_NGINX_DIR, startNginx, type NginxHandle, type NginxRequest } from '../support/nginx.js';
 import { freePort } from '../support/services.js';
 import { createAdmin, createUser } from '../support/users.js';
-import { forwardAuthEnv, writeRulesFile, type RulesFile } from '../api/verify-support.js';
+import { forwardAuthEnv, writeRulesFile, type RulesFile } from '../support/verify.js';
 
 interface EchoApp {
   port: number;

@@ -12,7 +12,7 @@ import { findSessionIdOfSsoToken } from '../../src/sessions/session-lifecycle.js
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createAdmin, createUser } from '../support/users.js';
-import { createIdp, githubIdpBody, oidcIdpBody, reservePort, startProviders, type Providers } from '../api/sso-support.js';
+import { createIdp, githubIdpBody, oidcIdpBody, reservePort, startProviders, type Providers } from '../support/sso.js';
 
 let providers: Providers;
 let browser: TestBrowser;

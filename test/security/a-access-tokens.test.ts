@@ -190,7 +190,7 @@ for (const mode of STORAGE_MODES) {
         assert.equal(res.headers['www-authenticate'], 'Bearer error="invalid_token"');
       }
       // A well-formed raw request (Host, Connection: close), so the answer is the gateway's and not Node's parser's.
-      const { head, portOf, rawExchange } = await import('./support-http.js');
+      const { head, portOf, rawExchange } = await import('../support/raw-http.js');
       const port = portOf(await gw.listen());
       const me = (authorizations: string[]) =>
         rawExchange(port, head('GET /api/v1/auth/me HTTP/1.1', [`Host: 127.0.0.1:${port}`, ...authorizations.map((a) => `Authorization: ${a}`), 'Connection: close']));

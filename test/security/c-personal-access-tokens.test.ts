@@ -16,8 +16,8 @@ import { APP_HOST, nginxRequest, startNginx, type NginxHandle } from '../support
 import { createPat } from '../support/pats.js';
 import { freePort } from '../support/services.js';
 import { createAdmin, createSignedInUser, type SignedIn } from '../support/users.js';
-import { countCalls, dumpDatabase, startCapturingGateway, substringsOf, type CapturingGateway } from './support-gateway.js';
-import { head, portOf, rawExchange } from './support-http.js';
+import { countCalls, dumpDatabase, startCapturingGateway, substringsOf, type CapturingGateway } from '../support/capturing-gateway.js';
+import { head, portOf, rawExchange } from '../support/raw-http.js';
 
 const PAT_FORMAT = /^memos_pat_[A-Za-z0-9]{32}$/;
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

@@ -7,10 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { startTestGateway, STORAGE_MODES } from '../support/gateway.js';
 import { createAdmin } from '../support/users.js';
-import { createIdp, startProviders, type Providers } from '../api/sso-support.js';
-import type { CapturingGateway } from './support-gateway.js';
-import { fakeIdpBody, startFakeOidcIssuer, type FakeOidcIssuer, type IdTokenParts } from './support-sso-fake-oidc.js';
-import { assertRefusedWithoutTrace, countAccountRows, fakeAuthorization, finishFlow, signInAtFake, startSsoWorld, type SsoWorld } from './support-sso-flows.js';
+import { createIdp, startProviders, type Providers } from '../support/sso.js';
+import type { CapturingGateway } from '../support/capturing-gateway.js';
+import { fakeIdpBody, startFakeOidcIssuer, type FakeOidcIssuer, type IdTokenParts } from '../support/tamperable-oidc-issuer.js';
+import { assertRefusedWithoutTrace, countAccountRows, fakeAuthorization, finishFlow, signInAtFake, startSsoWorld, type SsoWorld } from '../support/sso-world.js';
 
 const FAILED_VERIFICATION = 'the response of identity provider "Fake OIDC" failed verification';
 const UNAVAILABLE = { code: 14, message: 'identity provider "Fake OIDC" is unavailable or answered unexpectedly', details: [] };

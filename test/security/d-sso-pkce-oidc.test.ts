@@ -17,9 +17,9 @@ import {
   setCookieNames,
   startProviders,
   type Providers,
-} from '../api/sso-support.js';
-import { dumpDatabase, type CapturingGateway } from './support-gateway.js';
-import { authorizeAtFake, fakeIdpBody, startFakeOidcIssuer, type FakeOidcIssuer } from './support-sso-fake-oidc.js';
+} from '../support/sso.js';
+import { dumpDatabase, type CapturingGateway } from '../support/capturing-gateway.js';
+import { authorizeAtFake, fakeIdpBody, startFakeOidcIssuer, type FakeOidcIssuer } from '../support/tamperable-oidc-issuer.js';
 import {
   assertRefusedWithoutTrace,
   countAccountRows,
@@ -29,7 +29,7 @@ import {
   startFlow,
   startSsoWorld,
   type SsoWorld,
-} from './support-sso-flows.js';
+} from '../support/sso-world.js';
 
 const FLOW_INVALID = { code: 3, message: 'invalid or expired sign-in state; start the sign-in again', details: [] };
 const VERIFIER_SHAPE = /^[A-Za-z0-9\-._~]{43,128}$/;

@@ -10,11 +10,11 @@ import { checkReturnUrl } from '../../src/http/return-url.js';
 import { startTestGateway, STORAGE_MODES, type TestGateway } from '../support/gateway.js';
 import { GATEWAY_HOST, nginxRequest, startNginx, type NginxHandle } from '../support/nginx.js';
 import { freePort } from '../support/services.js';
-import { startProviders, type Providers } from '../api/sso-support.js';
-import type { CapturingGateway } from './support-gateway.js';
-import { head, portOf, rawExchange } from './support-http.js';
-import { authorizeAtFake, startFakeOidcIssuer, type FakeOidcIssuer } from './support-sso-fake-oidc.js';
-import { finishFlow, startFlow, startSsoWorld, type SsoWorld } from './support-sso-flows.js';
+import { startProviders, type Providers } from '../support/sso.js';
+import type { CapturingGateway } from '../support/capturing-gateway.js';
+import { head, portOf, rawExchange } from '../support/raw-http.js';
+import { authorizeAtFake, startFakeOidcIssuer, type FakeOidcIssuer } from '../support/tamperable-oidc-issuer.js';
+import { finishFlow, startFlow, startSsoWorld, type SsoWorld } from '../support/sso-world.js';
 
 const INSTANCE = 'https://auth.example.com';
 /** An https gateway whose return URLs may also point to app.example.com; dev mode lets it use loopback test IdPs. */

@@ -16,9 +16,9 @@ import {
   setGeneral,
   startProviders,
   type Providers,
-} from '../api/sso-support.js';
-import { countCalls, startCapturingGateway, type CapturingGateway } from './support-gateway.js';
-import { fakeIdpBody, startFakeOidcIssuer, type Claims, type FakeOidcIssuer } from './support-sso-fake-oidc.js';
+} from '../support/sso.js';
+import { countCalls, startCapturingGateway, type CapturingGateway } from '../support/capturing-gateway.js';
+import { fakeIdpBody, startFakeOidcIssuer, type Claims, type FakeOidcIssuer } from '../support/tamperable-oidc-issuer.js';
 import {
   assertRefusedWithoutTrace,
   countAccountRows,
@@ -29,7 +29,7 @@ import {
   startFlow,
   startSsoWorld,
   type SsoWorld,
-} from './support-sso-flows.js';
+} from '../support/sso-world.js';
 
 const EMAIL_MAPPING = { identifier: 'email', displayName: 'name', email: 'email', avatarUrl: '' };
 

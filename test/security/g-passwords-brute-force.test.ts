@@ -13,8 +13,8 @@ import { requireConfig } from '../../src/config.js';
 import { RedisEphemeralStore } from '../../src/state/redis-store.js';
 import { STORAGE_MODES, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createAdmin, createUser, signIn, uniqueUsername, type SignedIn } from '../support/users.js';
-import { countCalls, startCapturingGateway, type CapturingGateway } from './support-gateway.js';
-import { createSsoOnlyUser, startFakeProvider, type FakeProvider } from './support-sso.js';
+import { countCalls, startCapturingGateway, type CapturingGateway } from '../support/capturing-gateway.js';
+import { createSsoOnlyUser, startFakeProvider, type FakeProvider } from '../support/failing-oauth2-provider.js';
 
 /** A fresh documentation address per attempt, so per-address counters stay out of the way unless a test wants them. */
 let addressCounter = 0;

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { requireConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
 import type { TrustProxy } from '../../src/forward-auth/verify-handler.js';
-import { APP, forwardAuthEnv, verify } from '../api/verify-support.js';
+import { APP, forwardAuthEnv, verify } from '../support/verify.js';
 import { startTestGateway, STORAGE_MODES, type StorageMode } from '../support/gateway.js';
 import { APP_HOST, GATEWAY_HOST, nginxRequest, startNginx, type NginxHandle, type NginxResponse } from '../support/nginx.js';
 import { createAdmin, createUser, type SignedIn } from '../support/users.js';
@@ -24,14 +24,14 @@ import {
   type AppRequest,
   type CountingApp,
   type Stack,
-} from './support-nginx-stack.js';
+} from '../support/nginx-stack.js';
 import {
   reloadWithChange,
   STAND_IN_CHALLENGE,
   STAND_IN_IDENTITY,
   startStandInGateway,
   type StandInGateway,
-} from './support-nginx-standin.js';
+} from '../support/nginx-standin.js';
 
 const BROWSER = { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
 const MACHINE = { Accept: 'application/json' };

@@ -8,9 +8,9 @@ import { AUTH_BODY_LIMIT, DEFAULT_BODY_LIMIT } from '../../src/http/json-body.js
 import { STORAGE_MODES, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/process-gateway.js';
 import { createAdmin, createUser, uniqueUsername, type SignedIn } from '../support/users.js';
-import { startCapturingGateway, type CapturingGateway } from './support-gateway.js';
-import { head, portOf, rawExchange } from './support-http.js';
-import { createFakeIdp, ssoSignIn, startFakeProvider, UPSTREAM_SECRET, type FakeProvider } from './support-sso.js';
+import { startCapturingGateway, type CapturingGateway } from '../support/capturing-gateway.js';
+import { head, portOf, rawExchange } from '../support/raw-http.js';
+import { createFakeIdp, ssoSignIn, startFakeProvider, UPSTREAM_SECRET, type FakeProvider } from '../support/failing-oauth2-provider.js';
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 const STACK = /\bat [\w.<>]+ \(|node_modules|\.ts:\d+/;

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { openDeps } from '../../src/deps.js';
 import { requireConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { createIdp, oidcIdpBody, startProviders, TEST_ENV, type Providers } from '../api/sso-support.js';
+import { createIdp, oidcIdpBody, startProviders, TEST_ENV, type Providers } from '../support/sso.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { createStorage, startTestGateway, type Storage, type TestGateway } from '../support/gateway.js';
 import { freePort, ROOT } from '../support/process-gateway.js';

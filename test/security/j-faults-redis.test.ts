@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { createStorage, startTestGateway, type Storage, type TestGateway } from '../support/gateway.js';
 import { startRedis, type RedisHandle } from '../support/services.js';
 import { createAdmin, type SignedIn } from '../support/users.js';
-import { authorizeAtOidc, createIdp, finishFlow, oidcIdpBody, startFlow, startProviders, TEST_ENV, type Providers } from '../api/sso-support.js';
+import { authorizeAtOidc, createIdp, finishFlow, oidcIdpBody, startFlow, startProviders, TEST_ENV, type Providers } from '../support/sso.js';
 
 /** Proves "answers instead of waiting forever"; generous on purpose: how fast belongs in `npm run bench`. */
 const NO_HANG_MS = 10_000;

@@ -23,8 +23,8 @@ import {
   startProviders,
   TEST_ENV,
   type Providers,
-} from '../api/sso-support.js';
-import { startCapturingGateway } from './support-gateway.js';
+} from '../support/sso.js';
+import { startCapturingGateway } from '../support/capturing-gateway.js';
 
 const preset = (name: string) => JSON.parse(readFileSync(new URL(`../../config/idp-presets/${name}.json`, import.meta.url), 'utf8'));
 

@@ -6,8 +6,8 @@ import { loadConfig } from '../../src/config.js';
 import { canonicalizePath } from '../../src/forward-auth/canonical-path.js';
 import { startTestGateway, STORAGE_MODES, type TestGateway } from '../support/gateway.js';
 import { createAdmin, createUser, signIn, type SignedIn } from '../support/users.js';
-import { APP, bearer, forwardAuthEnv, verify, writeRulesFile, type RulesFile } from '../api/verify-support.js';
-import { head, portOf, rawExchange } from './support-http.js';
+import { APP, bearer, forwardAuthEnv, verify, writeRulesFile, type RulesFile } from '../support/verify.js';
+import { head, portOf, rawExchange } from '../support/raw-http.js';
 
 const FORWARDED_ADMIN = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'app.example.test', 'X-Forwarded-Uri': '/admin' };
 

@@ -9,7 +9,7 @@ import { signToken } from '../../src/auth/jwt.js';
 import { SESSION_CACHE_TTL_MS } from '../../src/forward-auth/session-check.js';
 import { STORAGE_MODES, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createAdmin, createSignedInUser, createUser, signIn, type SignedIn } from '../support/users.js';
-import { bearer, forwardAuthEnv, INSTANCE_URL, verify } from '../api/verify-support.js';
+import { bearer, forwardAuthEnv, INSTANCE_URL, verify } from '../support/verify.js';
 
 const MINUTE = 60_000;
 const sidOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()).sid as string;

@@ -13,11 +13,11 @@ import {
   startFlow,
   type Providers,
   type StartedFlow,
-} from '../api/sso-support.js';
-import type { StorageMode } from '../support/gateway.js';
-import { createAdmin, type SignedIn } from '../support/users.js';
-import { dumpDatabase, startCapturingGateway, type CapturingGateway } from './support-gateway.js';
-import { authorizeAtFake, fakeIdpBody, type FakeOidcIssuer } from './support-sso-fake-oidc.js';
+} from './sso.js';
+import type { StorageMode } from './gateway.js';
+import { createAdmin, type SignedIn } from './users.js';
+import { dumpDatabase, startCapturingGateway, type CapturingGateway } from './capturing-gateway.js';
+import { authorizeAtFake, fakeIdpBody, type FakeOidcIssuer } from './tamperable-oidc-issuer.js';
 
 export interface SsoWorld {
   gw: CapturingGateway;

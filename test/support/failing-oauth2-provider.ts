@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TestGateway } from '../support/gateway.js';
-import type { SignedIn } from '../support/users.js';
+import type { TestGateway } from './gateway.js';
+import type { SignedIn } from './users.js';
 
 export const UPSTREAM_SECRET = 'UPSTREAM-SECRET-7f3a9c-do-not-echo';
 const VERIFIER = 'v'.repeat(43);

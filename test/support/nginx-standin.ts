@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
-import type { NginxHandle } from '../support/nginx.js';
+import type { NginxHandle } from './nginx.js';
 
 export interface VerifyCall {
   url: string;

@@ -4,9 +4,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect as connectTcp, type AddressInfo, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import { forwardAuthEnv, writeRulesFile, type RulesFile } from '../api/verify-support.js';
-import { CookieJar } from '../support/cookie-jar.js';
-import { startTestGateway, type StorageMode, type Storage, type TestGateway } from '../support/gateway.js';
+import { forwardAuthEnv, writeRulesFile, type RulesFile } from './verify.js';
+import { CookieJar } from './cookie-jar.js';
+import { startTestGateway, type StorageMode, type Storage, type TestGateway } from './gateway.js';
 import {
   APP_HOST,
   GATEWAY_HOST,
@@ -15,8 +15,8 @@ import {
   type NginxHandle,
   type NginxRequest,
   type NginxResponse,
-} from '../support/nginx.js';
-import { freePort } from '../support/services.js';
+} from './nginx.js';
+import { freePort } from './services.js';
 
 export interface LoggingGateway extends TestGateway {
   /** Everything the gateway's logger wrote so far (pino: one JSON object per line). */

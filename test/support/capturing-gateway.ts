@@ -2,8 +2,8 @@
 // afterwards: every log line the gateway wrote (a pino logger writing to memory) and a raw dump of every table
 // of its database (SQLite file or MariaDB database), to search for secrets that must not be there.
 import mysql from 'mysql2/promise';
-import type { FakeClock } from '../support/fake-clock.js';
-import { startTestGateway, type StorageMode, type Storage, type TestGateway } from '../support/gateway.js';
+import type { FakeClock } from './fake-clock.js';
+import { startTestGateway, type StorageMode, type Storage, type TestGateway } from './gateway.js';
 
 export interface CapturingGateway extends TestGateway {
   /** Every log line written so far (pino JSON lines), at the level asked for (default trace: everything). */

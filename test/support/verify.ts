@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestGateway } from '../support/gateway.js';
+import type { TestGateway } from './gateway.js';
 
 export const INSTANCE_URL = 'https://auth.example.test';
 export const SIGN_IN_PAGE = `${INSTANCE_URL}/auth`;

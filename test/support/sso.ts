@@ -3,10 +3,10 @@
 // (start on the gateway, sign in at the provider, come back to /auth/callback) the way a browser would.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import type { TestGateway } from '../support/gateway.js';
-import { startGithubFake, type GithubFake, type GithubFakeUser } from '../support/github-fake.js';
-import { followAuthorization, startOidcProvider, type OidcTestClaims, type OidcTestProvider } from '../support/oidc-provider.js';
-import type { SignedIn } from '../support/users.js';
+import type { TestGateway } from './gateway.js';
+import { startGithubFake, type GithubFake, type GithubFakeUser } from './github-fake.js';
+import { followAuthorization, startOidcProvider, type OidcTestClaims, type OidcTestProvider } from './oidc-provider.js';
+import type { SignedIn } from './users.js';
 
 export const OIDC_CLIENT = { client_id: 'gateway', client_secret: 'oidc-secret-0123456789abcdef' };
 export const GITHUB_CLIENT = { client_id: 'gh-gateway', client_secret: 'gh-secret-0123456789abcdef' };
