@@ -12,7 +12,8 @@ import { findSessionIdOfSsoToken } from '../../src/sessions/session-lifecycle.js
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createAdmin, createUser } from '../support/users.js';
-import { createIdp, githubIdpBody, oidcIdpBody, reservePort, startProviders, type Providers } from '../support/sso.js';
+import { freePort } from '../support/services.js';
+import { createIdp, githubIdpBody, oidcIdpBody, startProviders, type Providers } from '../support/sso.js';
 
 let providers: Providers;
 let browser: TestBrowser;
@@ -48,7 +49,7 @@ before(async () => {
   providers = await startProviders();
   browser = await launchBrowser();
   // The instance URL must name the port the browser will come back to, so the port is chosen first.
-  const port = await reservePort();
+  const port = await freePort();
   gatewayUrl = `http://127.0.0.1:${port}`;
   gw = await startTestGateway('embedded', { env: { GATEWAY_INSTANCE_URL: gatewayUrl, GATEWAY_ALLOWED_REDIRECT_HOSTS: '127.0.0.1' } });
   gatewayServer = http.createServer(gw.app);

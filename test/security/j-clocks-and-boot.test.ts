@@ -13,7 +13,8 @@ import { createLogger } from '../../src/logger.js';
 import { createIdp, oidcIdpBody, startProviders, TEST_ENV, type Providers } from '../support/sso.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { createStorage, startTestGateway, type Storage, type TestGateway } from '../support/gateway.js';
-import { freePort, ROOT } from '../support/process-gateway.js';
+import { ROOT } from '../support/process-gateway.js';
+import { freePort } from '../support/services.js';
 import { createAdmin, createUser, signIn } from '../support/users.js';
 
 const run = promisify(execFile);

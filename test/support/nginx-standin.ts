@@ -7,6 +7,7 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { NginxHandle } from './nginx.js';
+import { sleep } from './services.js';
 
 export interface VerifyCall {
   url: string;
@@ -124,6 +125,6 @@ export async function reloadWithChange(nginx: NginxHandle, file: string, from: s
     const replaced = now.size > 0 && [...now].every((pid) => !before.has(pid));
     if (replaced) return;
     if (Date.now() > deadline) throw new Error(`nginx workers not replaced after reload (${[...before]} -> ${[...now]})`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await sleep(25);
   }
 }

@@ -26,7 +26,7 @@ import { request as httpsRequest } from 'node:https';
 import { isIP, createConnection } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findExecutable, freePort, makeServiceDir } from './services.js';
+import { findExecutable, freePort, isAlive, makeServiceDir, sleep } from './services.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SHIPPED_NGINX_DIR = join(REPO_ROOT, 'nginx');
@@ -311,19 +311,6 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
       resolveRun({ code, output: `${stdout}${stderr}`.trim() });
     });
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -1,11 +1,12 @@
-// Runs the gateway the way a user does (`npm start`, i.e. tsx src/main.ts) as a child process on a free
-// loopback port, waits until /healthz answers, and stops it with SIGTERM (SIGKILL as a last resort).
+// Runs the gateway the way a user does (`npm start`: esbuild bundles dist/main.mjs, then node runs it) as a child
+// process on a free loopback port, waits until /healthz answers, and stops it with SIGTERM (SIGKILL as a last
+// resort).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, sleep } from './services.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -18,20 +19,10 @@ export interface GatewayProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
 /**
- * Starts `npm start` (or, with `direct`, `node --import tsx src/main.ts` as the Dockerfile does, so signals reach
- * the gateway itself) with a temp SQLite file unless `env` names a database; resolves once healthy.
+ * Starts `npm start` (or, with `direct`, node itself on src/main.ts through tsx's loader: no npm in between, as in
+ * the image, where node runs dist/main.mjs, so signals reach the gateway itself) with a temp SQLite file unless
+ * `env` names a database; resolves once healthy.
  */
 export async function startGatewayProcess(
   env: Record<string, string> = {},
@@ -62,7 +53,7 @@ export async function startGatewayProcess(
   const baseUrl = `http://127.0.0.1:${port}`;
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) {
-      // npm runs tsx which runs node: signal the whole group so nothing is left behind.
+      // npm runs the build, then node: signal the whole group so nothing is left behind.
       try {
         process.kill(-child.pid!, signal);
       } catch {
@@ -92,7 +83,7 @@ export async function startGatewayProcess(
     } catch {
       /* not up yet */
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   await stop('SIGKILL');
   throw new Error(`gateway did not become healthy in ${timeoutMs} ms:\n${out}`);

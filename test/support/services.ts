@@ -165,11 +165,13 @@ function tail(file: string, lines = 30): string {
   }
 }
 
-function sleep(ms: number): Promise<void> {
+/** The test harness's one sleep. */
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function isAlive(pid: number): boolean {
+/** True while a process with this pid exists (EPERM: it exists, owned by someone else). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -2,7 +2,6 @@
 // fake), registering them on a gateway through the admin API, and driving a flow step by step with plain HTTP
 // (start on the gateway, sign in at the provider, come back to /auth/callback) the way a browser would.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import type { TestGateway } from './gateway.js';
 import { startGithubFake, type GithubFake, type GithubFakeUser } from './github-fake.js';
 import { followAuthorization, startOidcProvider, type OidcTestClaims, type OidcTestProvider } from './oidc-provider.js';
@@ -40,15 +39,6 @@ export async function startProviders(): Promise<Providers> {
     startGithubFake({ clients: [GITHUB_CLIENT], users: GITHUB_USERS.map((u) => ({ ...u })) }),
   ]);
   return { op, gh, stop: async () => void (await Promise.all([op.stop(), gh.stop()])) };
-}
-
-/** Any free loopback port (for a gateway whose instance URL must name the port it will listen on). */
-export async function reservePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export function oidcIdpBody(op: OidcTestProvider, extra: { identifierFilter?: string; title?: string; oauth2?: Record<string, unknown> } = {}) {
