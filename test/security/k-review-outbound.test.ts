@@ -4,8 +4,6 @@
 import assert from 'node:assert/strict';
 import dns from 'node:dns';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, beforeEach, describe, mock, test } from 'node:test';
 import { startTestGateway, STORAGE_MODES, type TestGateway } from '../support/gateway.js';
 import { startOidcProvider, type OidcTestProvider } from '../support/oidc-provider.js';
@@ -25,29 +23,9 @@ import {
   type Providers,
 } from '../support/sso.js';
 import { startCapturingGateway } from '../support/capturing-gateway.js';
+import { fakeIdpBody, startFakeOidcIssuer } from '../support/tamperable-oidc-issuer.js';
 
 const preset = (name: string) => JSON.parse(readFileSync(new URL(`../../config/idp-presets/${name}.json`, import.meta.url), 'utf8'));
-
-/** A discovery document on loopback whose token endpoint is `tokenEndpoint`. */
-async function startFakeDiscovery(tokenEndpoint: string): Promise<{ issuer: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    if (req.url !== '/.well-known/openid-configuration') return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-      issuer,
-      authorization_endpoint: `${issuer}/authorize`,
-      token_endpoint: tokenEndpoint,
-      jwks_uri: `${issuer}/jwks`,
-      response_types_supported: ['code'],
-      code_challenge_methods_supported: ['S256'],
-    }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    issuer: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 /** dns.lookup answering `names` itself (everything else as usual), for names that must resolve offline. */
 function fakeResolver(names: Record<string, string>) {
@@ -109,14 +87,15 @@ for (const mode of STORAGE_MODES) {
     });
 
     test('R11 a discovered endpoint on an IPv4-mapped link-local address is refused before any redirect to the provider', async () => {
-      const fake = await startFakeDiscovery('http://[::ffff:a9fe:a9fe]/latest/api/token');
+      const fake = await startFakeOidcIssuer();
+      fake.metadata = { token_endpoint: 'http://[::ffff:a9fe:a9fe]/latest/api/token' };
       try {
-        const uid = await createIdp(gw, admin, oidcIdpBody(providers.op, { oauth2: { issuer: fake.issuer } }));
+        const uid = await createIdp(gw, admin, fakeIdpBody(fake));
         const res = await gw.http.get(`/auth/sso/${uid}`).set('Accept', 'application/json');
         assert.notEqual(res.status, 302, 'the sign-in must not start with that token endpoint');
         assert.ok(res.status >= 400);
       } finally {
-        await fake.close();
+        await fake.stop();
       }
     });
 
