@@ -1,7 +1,7 @@
 // Security-suite gateways: the real pieces of test/support/gateway.ts, plus what these tests need to look at
 // afterwards: every log line the gateway wrote (a pino logger writing to memory) and a raw dump of every table
 // of its database (SQLite file or MariaDB database), to search for secrets that must not be there.
-import mysql from 'mysql2/promise';
+import { dumpDatabase as dumpRows } from './db-dump.js';
 import type { FakeClock } from './fake-clock.js';
 import { startTestGateway, type StorageMode, type Storage, type TestGateway } from './gateway.js';
 
@@ -28,39 +28,9 @@ export async function startCapturingGateway(mode: StorageMode, options: Capturin
   return { ...gw, logs: () => lines.join('') };
 }
 
-/** Every row of every table of the gateway's database, as one JSON text (binary columns as hex). */
+/** Every row of every table of the gateway's database (db-dump.ts), as one JSON text to search for secrets. */
 export async function dumpDatabase(storage: Storage): Promise<string> {
-  const url = storage.env.GATEWAY_DATABASE_URL!;
-  const tables: Record<string, unknown[]> = {};
-  if (url.startsWith('sqlite:')) {
-    const { default: SQLite } = await import('better-sqlite3');
-    const db = new SQLite(url.slice('sqlite:'.length), { readonly: true });
-    try {
-      const names = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
-      for (const { name } of names) tables[name] = db.prepare(`SELECT * FROM "${name}"`).all();
-    } finally {
-      db.close();
-    }
-  } else {
-    const connection = await mysql.createConnection(url);
-    try {
-      const [names] = await connection.query('SHOW TABLES');
-      for (const row of names as Record<string, string>[]) {
-        const name = Object.values(row)[0]!;
-        const [rows] = await connection.query(`SELECT * FROM \`${name}\``);
-        tables[name] = rows as unknown[];
-      }
-    } finally {
-      await connection.end();
-    }
-  }
-  return JSON.stringify(tables, (_key, value: unknown) => {
-    if (typeof value === 'bigint') return value.toString();
-    if (value && typeof value === 'object' && (value as { type?: unknown }).type === 'Buffer') {
-      return Buffer.from((value as { data: number[] }).data).toString('hex');
-    }
-    return value;
-  });
+  return JSON.stringify(await dumpRows(storage));
 }
 
 /** Every `length`-character window of `secret`: a search for any of them finds partial copies too. */
