@@ -54,11 +54,12 @@ export class AppError extends Error {
   }
 }
 
-export const invalidArgument = (message: string, violations: FieldViolation[] = []) =>
+export const invalidArgument = (message: string, violations: FieldViolation[] = [], reason?: string) =>
   new AppError('INVALID_ARGUMENT', message, {
     details: violations.length
       ? [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: violations }]
       : [],
+    ...(reason === undefined ? {} : { reason }),
   });
 export const failedPrecondition = (message: string) => new AppError('FAILED_PRECONDITION', message);
 export const unauthenticated = (message = 'authentication required', bearerError?: 'invalid_token') =>
