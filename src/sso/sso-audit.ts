@@ -1,6 +1,6 @@
-// The audit rows of SSO sign-ins: `sso.signin` for each sign-in an identity provider vouched for, `sso.denied`
-// for each refusal, both naming the provider's uid (`subject`) and, for a refusal, a stable reason code. Never a
-// code, state, token, secret or provider text: only ids and codes the gateway chose.
+// The audit rows of SSO sign-ins: `sso.signin` for each user an identity provider vouched for (the session that
+// follows is `signin.success`), `sso.denied` for each refusal, both naming the provider's uid (`subject`) and, for
+// a refusal, a stable reason code. Never a code, state, token, secret or provider text: only ids and codes.
 import { recordAudit, type AuditOrigin } from '../audit/audit-log.js';
 import type { Deps } from '../deps.js';
 import { AppError, toAppError } from '../errors.js';

@@ -204,7 +204,11 @@ for (const mode of STORAGE_MODES) {
       assert.equal(res.status, 400);
       assert.match(res.text, /This sign-in attempt is no longer valid/);
       assert.match(res.text, /href="\/auth"/);
-      await expectSsoAudit(gw, { event: 'sso.denied', provider: '', reason: 'FLOW_INVALID' });
+      const row = await expectSsoAudit(gw, { event: 'sso.denied', provider: '', reason: 'FLOW_INVALID' });
+      const listed = await gw.http.get('/api/v1/audit-logs?event=sso.denied').set(admin.auth);
+      assert.equal(listed.status, 200);
+      assert.deepEqual(listed.body.auditLogs.map((e: { id: number }) => e.id), [row.id], 'an admin finds the row through the API');
+      assert.deepEqual(listed.body.auditLogs[0].detail, { step: 'callback', reason: 'FLOW_INVALID' });
     });
 
     test("a provider failing after the code exchange is a 502 naming the provider, never repeating its text", async () => {
