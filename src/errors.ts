@@ -28,17 +28,23 @@ export interface FieldViolation {
 
 export class AppError extends Error {
   readonly code: ErrorCode;
+  /**
+   * Which refusal of its code this is, when callers need to tell them apart (google.rpc.ErrorInfo's `reason`):
+   * UPPER_SNAKE_CASE, stable, never shown; callers branch on it, never on the message.
+   */
+  readonly reason: string | null;
   readonly details: unknown[];
   readonly headers: Record<string, string>;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { cause?: unknown; details?: unknown[]; headers?: Record<string, string> } = {},
+    options: { cause?: unknown; reason?: string; details?: unknown[]; headers?: Record<string, string> } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
+    this.reason = options.reason ?? null;
     this.details = options.details ?? [];
     this.headers = options.headers ?? {};
   }
@@ -48,18 +54,20 @@ export class AppError extends Error {
   }
 }
 
-export const invalidArgument = (message: string, violations: FieldViolation[] = []) =>
+export const invalidArgument = (message: string, violations: FieldViolation[] = [], reason?: string) =>
   new AppError('INVALID_ARGUMENT', message, {
     details: violations.length
       ? [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: violations }]
       : [],
+    ...(reason === undefined ? {} : { reason }),
   });
 export const failedPrecondition = (message: string) => new AppError('FAILED_PRECONDITION', message);
 export const unauthenticated = (message = 'authentication required', bearerError?: 'invalid_token') =>
   new AppError('UNAUTHENTICATED', message, {
     headers: bearerError ? { 'WWW-Authenticate': `Bearer error="${bearerError}"` } : {},
   });
-export const permissionDenied = (message = 'permission denied') => new AppError('PERMISSION_DENIED', message);
+export const permissionDenied = (message = 'permission denied', reason?: string) =>
+  new AppError('PERMISSION_DENIED', message, reason === undefined ? {} : { reason });
 export const notFound = (message: string) => new AppError('NOT_FOUND', message);
 export const alreadyExists = (message: string) => new AppError('ALREADY_EXISTS', message);
 export const unavailable = (message = 'service unavailable', cause?: unknown) =>
@@ -67,19 +75,37 @@ export const unavailable = (message = 'service unavailable', cause?: unknown) =>
 export const resourceExhausted = (message: string, retryAfterSeconds: number) =>
   new AppError('RESOURCE_EXHAUSTED', message, { headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
 
-/** Connection-level failures of MySQL, Redis or the network: the dependency is down, not the request wrong. */
+/**
+ * A storage or state dependency failed at the connection level. The adapters that talk to a driver throw it
+ * where the driver's error enters (a driver error that carries no stable code, e.g. ioredis' "Connection is
+ * closed."), keeping the driver's error as `cause`; callers branch on `code`, never on a message.
+ */
+export class DependencyDownError extends Error {
+  readonly code = 'DEPENDENCY_DOWN';
+
+  constructor(readonly dependency: 'database' | 'redis', cause: unknown) {
+    super(`${dependency} unavailable`, { cause });
+    this.name = 'DependencyDownError';
+  }
+}
+
+/**
+ * Stable codes of connection-level failures: errno codes of the network (Node), mysql2's protocol and pool codes,
+ * better-sqlite3's SQLITE_BUSY, and our own DependencyDownError. The dependency is down, not the request wrong.
+ */
 const UNAVAILABLE_CODES = new Set([
+  'DEPENDENCY_DOWN',
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN',
   'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR', 'POOL_CLOSED',
   'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY',
 ]);
-const UNAVAILABLE_MESSAGES = /Connection is closed|Stream isn't writeable|enableOfflineQueue|Queue limit reached|max retries|Command timed out|Pool is closed|connect ETIMEDOUT|Timeout acquiring/i;
 
 export function isDependencyDown(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
+  const { code, fatal } = err as { code?: unknown; fatal?: unknown };
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-  if (UNAVAILABLE_MESSAGES.test(err.message)) return true;
+  // mysql2 marks every error that leaves the connection unusable `fatal` (its own protocol errors included).
+  if (fatal === true) return true;
   return err.cause instanceof Error && err.cause !== err ? isDependencyDown(err.cause) : false;
 }
 

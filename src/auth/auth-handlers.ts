@@ -42,7 +42,7 @@ export function signIn(deps: Deps): RequestHandler {
     if (body.passwordCredentials) {
       user = await signInWithPassword(deps, body.passwordCredentials.username, body.passwordCredentials.password, originOf(req));
     } else if (body.ssoCredentials) {
-      user = await signInWithSsoCredentials(deps, body.ssoCredentials);
+      user = await signInWithSsoCredentials(deps, body.ssoCredentials, originOf(req));
     } else {
       throw invalidArgument('invalid credentials');
     }

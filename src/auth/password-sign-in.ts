@@ -37,9 +37,9 @@ export async function signInWithPassword(deps: Deps, username: string, password:
     await deps.regulation.recordSignInSuccess(account, ip);
   }
   if (general.disallowPasswordAuth && !(match && user?.role === 'ADMIN')) {
-    throw permissionDenied('password signin is not allowed');
+    throw permissionDenied('password signin is not allowed', 'PASSWORD_SIGNIN_DISABLED');
   }
   if (!match || !user) throw unauthenticated(BAD_CREDENTIALS);
-  if (user.state === 'ARCHIVED') throw permissionDenied(`user has been archived with username ${user.username}`);
+  if (user.state === 'ARCHIVED') throw permissionDenied(`user has been archived with username ${user.username}`, 'USER_ARCHIVED');
   return user;
 }

@@ -1,6 +1,8 @@
 // Finishing a browser sign-in at /auth/callback: take the flow record (single use), check it belongs to this
 // browser and is fresh, exchange the code with the record's verifier, state and nonce, map and filter the
-// identifier, and find or register the user. Nothing is written before every check has passed.
+// identifier, and find or register the user. Nothing is written before every check has passed, except the
+// outcome's audit row (sso.signin or sso.denied, see sso-audit.ts).
+import type { AuditOrigin } from '../audit/audit-log.js';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { sha256Hex, constantTimeEqual } from '../auth/secrets.js';
@@ -14,13 +16,18 @@ import { fetchProviderClaims } from './provider-client.js';
 import { providerName } from './provider-errors.js';
 import { callbackUrl } from './redirect-uri.js';
 import { resolveSsoUser } from './resolve-user.js';
+import { recordSsoDenied, recordSsoSignIn } from './sso-audit.js';
 import { flowInvalid, SsoError } from './sso-errors.js';
 
+const CALLBACK_PARAMS = ['code', 'state', 'iss', 'error'] as const;
+
 export interface FinishFlowInput {
-  /** The callback's query parameters, each a single string (duplicates were refused by the caller). */
-  params: URLSearchParams;
+  /** The callback's query as parsed (values may be strings, arrays or objects: only single strings pass). */
+  query: Record<string, unknown>;
   /** The browser's binding cookie value, if any. */
   binding: string | null;
+  /** Where the callback came from, for the audit row. */
+  origin: AuditOrigin;
 }
 
 export interface FinishedFlow {
@@ -29,18 +36,34 @@ export interface FinishedFlow {
   idp: IdentityProvider;
 }
 
-async function requireFlowRecord(deps: Deps, input: FinishFlowInput): Promise<FlowRecord> {
-  const state = input.params.get('state');
+/** The authorization response parameters, each exactly one string (`?state=a&state=b` is refused). */
+function readCallbackParams(query: Record<string, unknown>): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const name of CALLBACK_PARAMS) {
+    const value = query[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value.length > 4096) throw flowInvalid();
+    params.set(name, value);
+  }
+  return params;
+}
+
+/** Takes the flow record the state names (single use): a state that names none is refused. */
+async function takeRecordOfState(deps: Deps, params: URLSearchParams): Promise<FlowRecord> {
+  const state = params.get('state');
   if (!isWellFormedState(state)) throw flowInvalid();
   const record = await takeFlowRecord(deps.ephemeral, state);
   if (!record) throw flowInvalid();
+  return record;
+}
+
+function requireFreshOwnRecord(deps: Deps, record: FlowRecord, binding: string | null): void {
   if (deps.clock.now().getTime() - record.createdAt > FLOW_TTL_MS) throw flowInvalid();
   // Login CSRF: the record must have been created by this browser (RFC 6819 §4.4.1.8).
-  if (input.binding === null || !constantTimeEqual(sha256Hex(input.binding), record.binding)) {
+  if (binding === null || !constantTimeEqual(sha256Hex(binding), record.binding)) {
     deps.logger.warn({ event: 'sso_binding_mismatch', idp: record.idp }, 'SSO callback from a browser that did not start the flow');
     throw flowInvalid();
   }
-  return record;
 }
 
 function providerError(idp: IdentityProvider, error: string): SsoError {
@@ -73,15 +96,22 @@ function safeReturnTo(config: Config, returnTo: string): string {
   return checkReturnUrl(config, returnTo) ?? '/';
 }
 
+/** Finishes the flow; the outcome, either way, is an audit row naming the provider (once the state named one). */
 export async function finishSsoFlow(deps: Deps, input: FinishFlowInput): Promise<FinishedFlow> {
-  const record = await requireFlowRecord(deps, input);
+  let record: FlowRecord | null = null;
   try {
-    return await completeFlow(deps, record, input.params);
+    const params = readCallbackParams(input.query);
+    record = await takeRecordOfState(deps, params);
+    requireFreshOwnRecord(deps, record, input.binding);
+    const finished = await completeFlow(deps, record, params);
+    await recordSsoSignIn(deps, input.origin, finished.idp.uid, finished.user, 'callback');
+    return finished;
   } catch (err) {
-    if (err instanceof SsoError) {
+    if (err instanceof SsoError && record !== null) {
       err.returnTo = safeReturnTo(deps.config, record.returnTo);
       deps.logger.info({ event: 'sso_refused', idp: record.idp, reason: err.reason }, 'SSO sign-in refused');
     }
+    await recordSsoDenied(deps, input.origin, record?.idp ?? null, err, 'callback');
     throw err;
   }
 }

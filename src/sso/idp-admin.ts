@@ -4,7 +4,7 @@
 // deployment's file (GATEWAY_IDP_FILE) can be read here but not created, changed or deleted (contract §1.4).
 import { randomInt } from 'node:crypto';
 import type { Deps } from '../deps.js';
-import { failedPrecondition, invalidArgument, notFound } from '../errors.js';
+import { AppError, failedPrecondition, invalidArgument, notFound } from '../errors.js';
 import { parseInput } from '../http/validate.js';
 import { getGeneralSetting } from '../settings/general-setting.js';
 import type { IdentityProvider, IdentityProviderPatch } from './identity-provider.js';
@@ -37,7 +37,7 @@ export function requireValidUid(uid: string): string {
 
 export async function requireIdp(deps: Deps, uid: string): Promise<IdentityProvider> {
   const idp = UID_PATTERN.test(uid) ? await findIdpByUid(deps, uid) : null;
-  if (!idp) throw notFound('identity provider not found');
+  if (!idp) throw new AppError('NOT_FOUND', 'identity provider not found', { reason: 'PROVIDER_NOT_FOUND' });
   return idp;
 }
 

@@ -31,5 +31,5 @@ export function requireAllowedRedirectUri(config: Pick<Config, 'instanceUrl'>, i
   if (redirectUri === callbackUrl(config) || idp.config.redirectUris.includes(redirectUri)) return redirectUri;
   throw invalidArgument('redirectUri is not registered for this identity provider', [
     { field: 'ssoCredentials.redirectUri', description: `must be ${callbackUrl(config)} or one of the provider's redirectUris` },
-  ]);
+  ], 'REDIRECT_URI_NOT_ALLOWED');
 }

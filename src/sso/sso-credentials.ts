@@ -2,6 +2,7 @@
 // the gateway the code, its PKCE verifier and the redirect URI it used. The gateway insists on the verifier and
 // on a redirect URI registered for the provider (Memos accepts any), then runs the same exchange, mapping,
 // filter and user resolution as the browser flow.
+import type { AuditOrigin } from '../audit/audit-log.js';
 import type { Deps } from '../deps.js';
 import { invalidArgument } from '../errors.js';
 import type { User } from '../users/user.js';
@@ -11,6 +12,7 @@ import { findIdpById, findIdpByUid } from './idp-lookup.js';
 import { fetchProviderClaims } from './provider-client.js';
 import { requireAllowedRedirectUri } from './redirect-uri.js';
 import { resolveSsoUser } from './resolve-user.js';
+import { recordSsoDenied, recordSsoSignIn } from './sso-audit.js';
 
 export interface SsoCredentials {
   idpName?: string | undefined;
@@ -27,7 +29,7 @@ const NAME = /^identity-providers\/([^/]+)$/;
 async function findIdpByReference(deps: Deps, credentials: SsoCredentials): Promise<IdentityProvider | null> {
   if (credentials.idpName !== undefined && credentials.idpName !== '') {
     const match = NAME.exec(credentials.idpName);
-    if (!match) throw invalidArgument(`invalid identity provider name: ${credentials.idpName.slice(0, 100)}`);
+    if (!match) throw invalidArgument(`invalid identity provider name: ${credentials.idpName.slice(0, 100)}`, [], 'PROVIDER_NOT_FOUND');
     return findIdpByUid(deps, match[1]!);
   }
   const id = credentials.idpId;
@@ -36,18 +38,31 @@ async function findIdpByReference(deps: Deps, credentials: SsoCredentials): Prom
     const byId = /^[0-9]{1,9}$/.test(id) ? await findIdpById(deps, Number(id)) : null;
     return byId ?? findIdpByUid(deps, id);
   }
-  throw invalidArgument('ssoCredentials needs idpName or idpId');
+  throw invalidArgument('ssoCredentials needs idpName or idpId', [], 'PROVIDER_NOT_FOUND');
 }
 
-export async function signInWithSsoCredentials(deps: Deps, credentials: SsoCredentials): Promise<User> {
-  const idp = await findIdpByReference(deps, credentials);
-  if (!idp) throw invalidArgument('identity provider not found');
+/** Signs in with `ssoCredentials`; the outcome, either way, is an audit row naming the provider. */
+export async function signInWithSsoCredentials(deps: Deps, credentials: SsoCredentials, origin: AuditOrigin): Promise<User> {
+  let idp: IdentityProvider | null = null;
+  try {
+    idp = await findIdpByReference(deps, credentials);
+    if (!idp) throw invalidArgument('identity provider not found', [], 'PROVIDER_NOT_FOUND');
+    const user = await exchangeCredentials(deps, idp, credentials);
+    await recordSsoSignIn(deps, origin, idp.uid, user, 'api');
+    return user;
+  } catch (err) {
+    await recordSsoDenied(deps, origin, idp?.uid ?? null, err, 'api');
+    throw err;
+  }
+}
+
+async function exchangeCredentials(deps: Deps, idp: IdentityProvider, credentials: SsoCredentials): Promise<User> {
   const redirectUri = requireAllowedRedirectUri(deps.config, idp, credentials.redirectUri);
   const codeVerifier = credentials.codeVerifier ?? '';
   if (!VERIFIER.test(codeVerifier)) {
     throw invalidArgument('codeVerifier is required: a PKCE S256 verifier of 43-128 characters (RFC 7636)', [
       { field: 'ssoCredentials.codeVerifier', description: 'required, 43-128 characters of [A-Za-z0-9._~-]' },
-    ]);
+    ], 'VERIFIER_INVALID');
   }
   const claims = await fetchProviderClaims(deps, idp, {
     params: new URLSearchParams({ code: credentials.code }),

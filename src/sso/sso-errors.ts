@@ -16,16 +16,15 @@ export type SsoReason =
   | 'USER_ARCHIVED';
 
 export class SsoError extends AppError {
-  readonly reason: SsoReason;
+  declare readonly reason: SsoReason;
   /** Display name of the provider involved, for the page; never provider-supplied text. */
   readonly provider: string | null;
   /** Where the browser was headed, when the flow record was already read (for the "try again" link). */
   returnTo: string | null = null;
 
   constructor(code: ErrorCode, reason: SsoReason, message: string, options: { provider?: string; cause?: unknown } = {}) {
-    super(code, message, options.cause === undefined ? {} : { cause: options.cause });
+    super(code, message, options.cause === undefined ? { reason } : { reason, cause: options.cause });
     this.name = 'SsoError';
-    this.reason = reason;
     this.provider = options.provider ?? null;
   }
 }

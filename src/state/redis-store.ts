@@ -1,12 +1,26 @@
 // Redis ephemeral store (ioredis). No offline queue and short command timeouts: when Redis is down, callers get
 // an error within the timeout (→ 503) instead of piling up, and the client reconnects by itself.
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
+import { DependencyDownError } from '../errors.js';
 import type { EphemeralStore } from './ephemeral-store.js';
 
 const INCREMENT_SCRIPT = `
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n`;
+
+/**
+ * ioredis reports a lost or unwritable connection and a command timeout as plain Errors whose only mark is their
+ * text; everything but a ReplyError (Redis itself answered with an error) is the connection failing. Translated
+ * here, where they enter, so callers branch on DependencyDownError's code.
+ */
+async function command<T>(run: Promise<T>): Promise<T> {
+  try {
+    return await run;
+  } catch (err) {
+    throw err instanceof ReplyError ? err : new DependencyDownError('redis', err);
+  }
+}
 
 export interface RedisStoreOptions {
   url: string;
@@ -53,28 +67,28 @@ export class RedisEphemeralStore implements EphemeralStore {
   }
 
   async get(key: string): Promise<string | null> {
-    return this.client.get(key);
+    return command(this.client.get(key));
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+    await command(this.client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs))));
   }
 
   async getAndDelete(key: string): Promise<string | null> {
-    return this.client.getdel(key);
+    return command(this.client.getdel(key));
   }
 
   async increment(key: string, ttlMs: number): Promise<number> {
-    const n = await this.client.eval(INCREMENT_SCRIPT, 1, key, String(Math.max(1, Math.ceil(ttlMs))));
+    const n = await command(this.client.eval(INCREMENT_SCRIPT, 1, key, String(Math.max(1, Math.ceil(ttlMs)))));
     return Number(n);
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.del(key);
+    await command(this.client.del(key));
   }
 
   async ping(): Promise<void> {
-    await this.client.ping();
+    await command(this.client.ping());
   }
 
   async close(): Promise<void> {

@@ -49,7 +49,8 @@ function pageErrorFor(err: AppError): PageError | null {
     case 'INVALID_ARGUMENT':
       return 'invalid_credentials';
     case 'PERMISSION_DENIED':
-      return err.message === 'password signin is not allowed' ? 'password_disabled' : 'account_archived';
+      if (err.reason === 'PASSWORD_SIGNIN_DISABLED') return 'password_disabled';
+      return err.reason === 'USER_ARCHIVED' ? 'account_archived' : null;
     case 'RESOURCE_EXHAUSTED':
       return 'too_many_attempts';
     case 'UNAVAILABLE':

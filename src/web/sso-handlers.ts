@@ -2,41 +2,27 @@
 // GET /auth/callback (finish: the flow's checks, then both session cookies and a 302 to the return URL).
 import type { Request, RequestHandler } from 'express';
 import { completeSignIn } from '../sessions/complete-sign-in.js';
+import { originOf } from '../audit/audit-log.js';
 import type { Deps } from '../deps.js';
 import { checkReturnUrl } from '../http/return-url.js';
 import { finishSsoFlow } from '../sso/finish-flow.js';
-import { flowInvalid } from '../sso/sso-errors.js';
 import { startSsoFlow } from '../sso/start-flow.js';
 import { asBrowserRoute } from './browser-errors.js';
 import { flowBindingFor, readFlowBinding, setFlowBinding } from './flow-cookie.js';
-
-const CALLBACK_PARAMS = ['code', 'state', 'iss', 'error'] as const;
 
 export function startSso(deps: Deps): RequestHandler {
   return asBrowserRoute(deps, async (req, res) => {
     const returnTo = checkReturnUrl(deps.config, req.query.redirect) ?? '/';
     const binding = flowBindingFor(req);
-    const url = await startSsoFlow(deps, { idpUid: String(req.params.uid ?? ''), returnTo, bindingHash: binding.hash });
+    const url = await startSsoFlow(deps, { idpUid: String(req.params.uid ?? ''), returnTo, bindingHash: binding.hash, origin: originOf(req) });
     setFlowBinding(req, res, deps.config, binding);
     res.redirect(302, url.href);
   });
 }
 
-/** The authorization response parameters, each exactly one string (`?state=a&state=b` is refused). */
-function callbackParams(req: Request): URLSearchParams {
-  const params = new URLSearchParams();
-  for (const name of CALLBACK_PARAMS) {
-    const value = req.query[name];
-    if (value === undefined) continue;
-    if (typeof value !== 'string' || value.length > 4096) throw flowInvalid();
-    params.set(name, value);
-  }
-  return params;
-}
-
 export function finishSso(deps: Deps): RequestHandler {
   return asBrowserRoute(deps, async (req, res) => {
-    const finished = await finishSsoFlow(deps, { params: callbackParams(req), binding: readFlowBinding(req) });
+    const finished = await finishSsoFlow(deps, { query: req.query, binding: readFlowBinding(req), origin: originOf(req) });
     await completeSignIn(deps, req, res, finished.user);
     res.redirect(302, finished.returnTo);
   });

@@ -20,6 +20,7 @@ import {
   TEST_INSTANCE_URL,
   type Providers,
 } from '../support/sso.js';
+import { expectSsoAudit } from '../support/sso-audit.js';
 
 const CALLBACK = `${TEST_INSTANCE_URL}/auth/callback`;
 const CLI_CALLBACK = 'http://127.0.0.1:53682/cli/callback';
@@ -67,6 +68,7 @@ for (const mode of STORAGE_MODES) {
       const me = await gw.http.get('/api/v1/auth/me').set('Authorization', `Bearer ${res.body.accessToken}`);
       assert.equal(me.body.user.username, 'alice-sub');
       assert.ok(await gw.deps.store.identities.find(uid, 'alice-sub'));
+      await expectSsoAudit(gw, { event: 'sso.signin', provider: uid, step: 'api', secrets: [code, codeVerifier, res.body.accessToken] });
     });
 
     test("idpId (the docs' numeric id) and a redirect URI registered on the provider work too", async () => {
@@ -86,6 +88,7 @@ for (const mode of STORAGE_MODES) {
       assert.equal(res.status, 400);
       assert.match(res.body.message, /redirectUri is not registered/);
       assert.equal(await gw.deps.store.identities.find(uid, 'alice-sub'), null);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: uid, reason: 'REDIRECT_URI_NOT_ALLOWED', step: 'api', secrets: [code, codeVerifier] });
     });
 
     test('a missing verifier is refused without spending the code; a wrong one is refused by the provider', async () => {
@@ -97,12 +100,14 @@ for (const mode of STORAGE_MODES) {
       assert.doesNotMatch(JSON.stringify(wrong.body), /grant|PKCE|verification/i, "the provider's own words stay out");
       assert.deepEqual(setCookieNames(wrong.headers['set-cookie']), []);
       assert.equal(await gw.deps.store.users.count(), users);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: uid, reason: 'CODE_REJECTED', step: 'api', secrets: [wrongCode.code, wrongCode.codeVerifier] });
 
       const { code, codeVerifier } = await oidcCode('alice');
       const missing = await signIn({ idpName: `identity-providers/${uid}`, code, redirectUri: CALLBACK });
       assert.equal(missing.status, 400);
       assert.match(missing.body.message, /^codeVerifier is required/);
       assert.equal(await gw.deps.store.users.count(), users);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: uid, reason: 'VERIFIER_INVALID', step: 'api', secrets: [code] });
       const ok = await signIn({ idpName: `identity-providers/${uid}`, code, redirectUri: CALLBACK, codeVerifier });
       assert.equal(ok.status, 200, 'the refused request never reached the provider, so the code is still good');
     });
@@ -114,6 +119,7 @@ for (const mode of STORAGE_MODES) {
       assert.equal(denied.status, 403);
       assert.deepEqual(denied.body, { code: 7, message: 'identifier bob-sub is not allowed', details: [] });
       assert.equal(await gw.deps.store.identities.find(filtered, 'bob-sub'), null);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: filtered, reason: 'IDENTIFIER_NOT_ALLOWED', step: 'api', secrets: [bob.code, bob.codeVerifier] });
 
       const patch = await gw.http.patch('/api/v1/instance/settings/GENERAL').set(admin.auth).send({ generalSetting: { disallowUserRegistration: true } });
       assert.equal(patch.status, 200);
@@ -122,6 +128,7 @@ for (const mode of STORAGE_MODES) {
       assert.equal(closed.status, 403);
       assert.equal(closed.body.message, 'user registration is not allowed');
       assert.equal(await gw.deps.store.identities.find(filtered, 'alice-sub'), null);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: filtered, reason: 'REGISTRATION_CLOSED', step: 'api', secrets: [alice.code, alice.codeVerifier] });
     });
 
     test('an unknown or malformed provider reference is a 400', async () => {
@@ -129,10 +136,13 @@ for (const mode of STORAGE_MODES) {
       const unknown = await signIn({ ...body, idpName: 'identity-providers/nope' });
       assert.equal(unknown.status, 400);
       assert.equal(unknown.body.message, 'identity provider not found');
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: '', reason: 'PROVIDER_NOT_FOUND', step: 'api', secrets: [body.codeVerifier] }, 'unknown');
       const malformed = await signIn({ ...body, idpName: 'providers/corp' });
       assert.equal(malformed.status, 400);
       assert.match(malformed.body.message, /^invalid identity provider name/);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: '', reason: 'PROVIDER_NOT_FOUND', step: 'api' }, 'malformed');
       assert.equal((await signIn({ ...body, idpId: 999 })).status, 400);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: '', reason: 'PROVIDER_NOT_FOUND', step: 'api' }, 'idpId 999');
     });
 
     test('a GitHub code works through the API flow with the numeric id as identifier', async () => {

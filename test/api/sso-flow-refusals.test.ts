@@ -1,6 +1,7 @@
 // The browser SSO flow refuses every broken or forged callback before anything is written: replayed, unknown,
 // expired or duplicated state, a state from another browser (login CSRF), a code from another provider (mix-up),
-// a PKCE or nonce mismatch, and provider errors, whose text never reaches the caller. Both storage modes.
+// a PKCE or nonce mismatch, and provider errors, whose text never reaches the caller. Each refusal leaves one
+// sso.denied audit row (provider uid, reason code, never the code or state). Both storage modes.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { startTestGateway, STORAGE_MODES, type TestGateway } from '../support/gateway.js';
@@ -18,6 +19,7 @@ import {
   TEST_ENV,
   type Providers,
 } from '../support/sso.js';
+import { expectSsoAudit } from '../support/sso-audit.js';
 
 const FLOW_INVALID = { code: 3, message: 'invalid or expired sign-in state; start the sign-in again', details: [] };
 
@@ -54,12 +56,16 @@ for (const mode of STORAGE_MODES) {
       const flow = await startFlow(gw, oidcUid);
       const callback = await authorizeAtOidc(gw, flow.authorizeUrl, 'alice');
       assert.equal((await finishFlow(gw, callback, flow.cookie)).status, 302);
+      const secrets = [callback.searchParams.get('code'), flow.state, flow.cookie];
+      await expectSsoAudit(gw, { event: 'sso.signin', provider: oidcUid, step: 'callback', secrets });
       const users = await gw.deps.store.users.count();
       const replay = await finishFlow(gw, callback, flow.cookie);
       assert.equal(replay.status, 400);
       assert.deepEqual(replay.body, FLOW_INVALID);
       assert.deepEqual(setCookieNames(replay.headers['set-cookie']), []);
       assert.equal(await gw.deps.store.users.count(), users);
+      // The record is gone: the state names no provider any more.
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: '', reason: 'FLOW_INVALID', step: 'callback', secrets }, 'replay');
     });
 
     test('an unknown, malformed or duplicated state is refused', async () => {
@@ -76,6 +82,7 @@ for (const mode of STORAGE_MODES) {
         assert.equal(res.status, 400, query);
         assert.deepEqual(res.body, FLOW_INVALID);
         await assertNothingCreated(res);
+        await expectSsoAudit(gw, { event: 'sso.denied', provider: '', reason: 'FLOW_INVALID', secrets: [code, flow.state] }, query);
       }
     });
 
@@ -88,11 +95,16 @@ for (const mode of STORAGE_MODES) {
       assert.equal(foreign.status, 400);
       assert.deepEqual(foreign.body, FLOW_INVALID);
       await assertNothingCreated(foreign);
+      const secrets = [callback.searchParams.get('code'), flow.state, flow.cookie, other.cookie];
+      // The record was taken before the binding check: the row names the flow's provider.
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: oidcUid, reason: 'FLOW_INVALID', secrets }, 'foreign browser');
       const noCookie = await finishFlow(gw, callback, null);
       assert.equal(noCookie.status, 400);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: '', reason: 'FLOW_INVALID', secrets }, 'no cookie');
       const owner = await finishFlow(gw, callback, flow.cookie);
       assert.equal(owner.status, 400, 'the attempt consumed the record');
       await assertNothingCreated(owner);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: '', reason: 'FLOW_INVALID', secrets }, 'owner after the attempt');
     });
 
     test('a flow older than ten minutes is refused', async () => {
@@ -102,6 +114,10 @@ for (const mode of STORAGE_MODES) {
       const res = await finishFlow(gw, callback, flow.cookie);
       assert.equal(res.status, 400);
       await assertNothingCreated(res);
+      // In-process, the record expired on the gateway's (fake) clock and names no provider any more; Redis keeps
+      // time by itself, so there the record is still read, refused by its age, and names its provider.
+      const provider = gw.mode === 'embedded' ? '' : oidcUid;
+      await expectSsoAudit(gw, { event: 'sso.denied', provider, reason: 'FLOW_INVALID', secrets: [callback.searchParams.get('code'), flow.state] });
     });
 
     test("a code from another provider presented with this flow's state is refused (mix-up)", async () => {
@@ -115,6 +131,7 @@ for (const mode of STORAGE_MODES) {
       assert.equal(res.status, 400);
       assert.equal(res.body.message, 'the response of identity provider "GitHub" failed verification');
       await assertNothingCreated(res);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: githubUid, reason: 'RESPONSE_INVALID', secrets: [swapped.searchParams.get('code'), github.state] }, 'mix-up with iss');
 
       // Without `iss` the GitHub token endpoint itself refuses the foreign code.
       const github2 = await startFlow(gw, githubUid, { cookie: github.cookie });
@@ -126,6 +143,7 @@ for (const mode of STORAGE_MODES) {
       assert.equal(res2.status, 400);
       assert.match(res2.body.message, /identity provider "GitHub" rejected the authorization code/);
       await assertNothingCreated(res2);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: githubUid, reason: 'CODE_REJECTED', secrets: [bare.searchParams.get('code'), github2.state] }, 'mix-up without iss');
     });
 
     test('a code issued for a different PKCE challenge is refused by the provider (code injection)', async () => {
@@ -136,10 +154,12 @@ for (const mode of STORAGE_MODES) {
         const flow = await startFlow(gw, uid);
         const forged = new URL(flow.authorizeUrl);
         forged.searchParams.set('code_challenge', 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
-        const res = await finishFlow(gw, await authorize(forged), flow.cookie);
+        const callback = await authorize(forged);
+        const res = await finishFlow(gw, callback, flow.cookie);
         assert.equal(res.status, 400, uid);
         assert.match(res.body.message, /rejected the authorization code/);
         await assertNothingCreated(res);
+        await expectSsoAudit(gw, { event: 'sso.denied', provider: uid, reason: 'CODE_REJECTED', secrets: [callback.searchParams.get('code'), flow.state] }, uid);
       }
     });
 
@@ -147,10 +167,12 @@ for (const mode of STORAGE_MODES) {
       const flow = await startFlow(gw, oidcUid);
       const forged = new URL(flow.authorizeUrl);
       forged.searchParams.set('nonce', 'nonce-chosen-by-an-attacker');
-      const res = await finishFlow(gw, await authorizeAtOidc(gw, forged, 'alice'), flow.cookie);
+      const callback = await authorizeAtOidc(gw, forged, 'alice');
+      const res = await finishFlow(gw, callback, flow.cookie);
       assert.equal(res.status, 400);
       assert.equal(res.body.message, 'the response of identity provider "Test OIDC" failed verification');
       await assertNothingCreated(res);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: oidcUid, reason: 'RESPONSE_INVALID', secrets: [callback.searchParams.get('code'), flow.state] });
     });
 
     test("a provider error callback is refused with the gateway's words, never the provider's", async () => {
@@ -163,6 +185,8 @@ for (const mode of STORAGE_MODES) {
       assert.equal(json.status, 403);
       assert.doesNotMatch(JSON.stringify(json.body), /script|evil/);
       await assertNothingCreated(json);
+      const denied = await expectSsoAudit(gw, { event: 'sso.denied', provider: oidcUid, reason: 'PROVIDER_DENIED', secrets: [flow.state] });
+      assert.doesNotMatch(JSON.stringify(denied), /script|evil/, "the provider's text stays out of the audit row too");
 
       const flow2 = await startFlow(gw, oidcUid, { cookie: flow.cookie });
       callback.searchParams.set('state', flow2.state);
@@ -172,6 +196,7 @@ for (const mode of STORAGE_MODES) {
       assert.match(page.text, /Sign-in was cancelled at Test OIDC\./);
       assert.doesNotMatch(page.text, /script>|evil/);
       assert.match(String(page.headers['content-security-policy']), /default-src 'none'/);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: oidcUid, reason: 'PROVIDER_DENIED', secrets: [flow2.state] }, 'page');
     });
 
     test('a browser gets an HTML page naming the problem in plain words', async () => {
@@ -179,6 +204,11 @@ for (const mode of STORAGE_MODES) {
       assert.equal(res.status, 400);
       assert.match(res.text, /This sign-in attempt is no longer valid/);
       assert.match(res.text, /href="\/auth"/);
+      const row = await expectSsoAudit(gw, { event: 'sso.denied', provider: '', reason: 'FLOW_INVALID' });
+      const listed = await gw.http.get('/api/v1/audit-logs?event=sso.denied').set(admin.auth);
+      assert.equal(listed.status, 200);
+      assert.deepEqual(listed.body.auditLogs.map((e: { id: number }) => e.id), [row.id], 'an admin finds the row through the API');
+      assert.deepEqual(listed.body.auditLogs[0].detail, { step: 'callback', reason: 'FLOW_INVALID' });
     });
 
     test("a provider failing after the code exchange is a 502 naming the provider, never repeating its text", async () => {
@@ -192,6 +222,8 @@ for (const mode of STORAGE_MODES) {
         assert.deepEqual(res.body, { code: 14, message: 'identity provider "GitHub" is unavailable or answered unexpectedly', details: [] });
         assert.doesNotMatch(res.text, /Bad credentials/);
         await assertNothingCreated(res);
+        const row = await expectSsoAudit(gw, { event: 'sso.denied', provider: githubUid, reason: 'PROVIDER_UNAVAILABLE', secrets: [callback.searchParams.get('code'), flow.state] });
+        assert.doesNotMatch(JSON.stringify(row), /Bad credentials/);
       } finally {
         providers.gh.users.set('hubot', hubot);
       }
@@ -203,16 +235,19 @@ for (const mode of STORAGE_MODES) {
       assert.equal(res.status, 502);
       assert.equal(res.body.message, 'identity provider "Dead IdP" is unavailable or answered unexpectedly');
       assert.equal(res.headers['set-cookie'], undefined, 'no binding cookie for a flow that did not start');
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: dead, reason: 'PROVIDER_UNAVAILABLE', step: 'start' });
     });
 
     test('starting at an unknown provider is a 404, and a foreign return URL falls back to /', async () => {
       const res = await gw.http.get('/auth/sso/no-such-provider');
       assert.equal(res.status, 404);
       assert.equal(res.body.message, 'identity provider not found');
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: '', reason: 'PROVIDER_NOT_FOUND', step: 'start' });
       const flow = await startFlow(gw, oidcUid, { redirect: 'https://evil.example/steal' });
       const done = await finishFlow(gw, await authorizeAtOidc(gw, flow.authorizeUrl, 'alice'), flow.cookie);
       assert.equal(done.status, 302);
       assert.equal(done.headers.location, '/');
+      await expectSsoAudit(gw, { event: 'sso.signin', provider: oidcUid, step: 'callback' });
     });
   });
 }

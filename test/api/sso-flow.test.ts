@@ -20,6 +20,7 @@ import {
   TEST_ENV,
   type Providers,
 } from '../support/sso.js';
+import { expectSsoAudit } from '../support/sso-audit.js';
 
 let providers: Providers;
 before(async () => {
@@ -62,6 +63,8 @@ for (const mode of STORAGE_MODES) {
       assert.equal(me.displayName, 'Alice Liddell');
       const identity = await gw.deps.store.identities.find(uid, 'alice-sub');
       assert.equal(identity?.userId, Number(me.name.split('/')[1]));
+      const row = await expectSsoAudit(gw, { event: 'sso.signin', provider: uid, step: 'callback', secrets: [callback.searchParams.get('code'), flow.state, flow.cookie] });
+      assert.equal(row.subjectUserId, identity?.userId, 'the audit row names the user signed in');
     });
 
     test('a second sign-in of the same account signs into the same user without registering again', async () => {
@@ -140,6 +143,7 @@ for (const mode of STORAGE_MODES) {
       assert.deepEqual(setCookieNames(res.headers['set-cookie']), []);
       assert.equal(await userCount(), before);
       assert.equal(await gw.deps.store.identities.find(uid, 'bob@elsewhere.example'), null);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: uid, reason: 'IDENTIFIER_NOT_ALLOWED', step: 'callback', secrets: [flow.state] });
 
       const allowed = await startFlow(gw, uid);
       const ok = await finishFlow(gw, await authorizeAtOidc(gw, allowed.authorizeUrl, 'alice'), allowed.cookie);
@@ -155,6 +159,7 @@ for (const mode of STORAGE_MODES) {
       const res = await finishFlow(gw, await authorizeAtOidc(gw, flow.authorizeUrl, 'alice'), flow.cookie);
       assert.equal(res.status, 403);
       assert.equal(res.body.message, 'identifier alice is not allowed');
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: uid, reason: 'IDENTIFIER_NOT_ALLOWED', secrets: [flow.state] });
     });
 
     test('disallowUserRegistration refuses a new identity (403, zero rows) but lets an already-linked one in', async () => {
@@ -171,6 +176,7 @@ for (const mode of STORAGE_MODES) {
       assert.deepEqual(setCookieNames(refused.headers['set-cookie']), []);
       assert.equal(await userCount(), before);
       assert.equal(await gw.deps.store.identities.find(uid, 'hubot'), null);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: uid, reason: 'REGISTRATION_CLOSED', secrets: [fresh.state] });
 
       const again = await startFlow(gw, uid);
       const ok = await finishFlow(gw, await authorizeAtGithub(providers.gh, again.authorizeUrl, 'octocat'), again.cookie);
@@ -189,6 +195,7 @@ for (const mode of STORAGE_MODES) {
       assert.equal(res.status, 403);
       assert.equal(res.body.message, 'user has been archived with username octocat');
       assert.deepEqual(setCookieNames(res.headers['set-cookie']), []);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: uid, reason: 'USER_ARCHIVED', secrets: [again.state] });
     });
 
     test('the same identifier at two providers makes two users', async () => {

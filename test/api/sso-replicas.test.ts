@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createStorage, startTestGateway } from '../support/gateway.js';
+import { expectSsoAudit } from '../support/sso-audit.js';
 import { createAdmin } from '../support/users.js';
 import {
   authorizeAtOidc,
@@ -53,6 +54,8 @@ describe('SSO across replicas [mariadb]', () => {
 
       const replay = await fetch(`${urlA}/auth/callback${callback.search}`, { redirect: 'manual', headers: { cookie: binding } });
       assert.equal(replay.status, 400, 'the record was taken on B, so A cannot use it again');
+      // One audit log for both replicas: B's sign-in, then A's refusal of the replay.
+      await expectSsoAudit(a, { event: 'sso.denied', provider: '', reason: 'FLOW_INVALID', step: 'callback', secrets: [binding, callback.searchParams.get('state'), callback.searchParams.get('code')] });
     } finally {
       await b.close();
       await a.close();
@@ -75,8 +78,10 @@ describe('SSO across replicas [mariadb]', () => {
       const start = await gw.http.get(`/auth/sso/${uid}`);
       assert.equal(start.status, 503);
       assert.equal(start.body.code, 14);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: uid, reason: 'UNAVAILABLE', step: 'start' });
       const finish = await gw.http.get(`/auth/callback${callback.search}`).set('Cookie', `sso_flow=${binding}`);
       assert.equal(finish.status, 503);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: '', reason: 'UNAVAILABLE', step: 'callback', secrets: [binding, callback.searchParams.get('state'), callback.searchParams.get('code')] });
       const page = await gw.http.get(`/auth/sso/${uid}`).set('Accept', 'text/html');
       assert.equal(page.status, 503);
       assert.match(page.text, /Sign-in is temporarily unavailable/);

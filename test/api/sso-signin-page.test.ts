@@ -97,6 +97,16 @@ for (const mode of STORAGE_MODES) {
       assert.equal(res.headers.location, '/auth?error=password_disabled');
     });
 
+    test('an archived user is sent back with account_archived, a wrong password with invalid_credentials', async () => {
+      const user = await createUser(gw, {}, admin);
+      await gw.deps.store.users.update(user.id, { state: 'ARCHIVED' }, gw.clock.now());
+      const archived = await form({ username: user.username, password: user.password });
+      assert.equal(archived.status, 303);
+      assert.equal(archived.headers.location, '/auth?error=account_archived');
+      assert.deepEqual(setCookieNames(archived.headers['set-cookie']), []);
+      assert.equal((await form({ username: user.username, password: 'not the password' })).headers.location, '/auth?error=invalid_credentials');
+    });
+
     test('a cross-site post of the form is ignored (login CSRF)', async () => {
       const user = await createUser(gw, {}, admin);
       const crossSite: Record<string, string>[] = [{ Origin: 'https://evil.example' }, { 'Sec-Fetch-Site': 'cross-site' }, { Origin: 'null' }];

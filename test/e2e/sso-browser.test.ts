@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { findSessionIdOfSsoToken } from '../../src/sessions/session-lifecycle.js';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { expectSsoAudit } from '../support/sso-audit.js';
 import { createAdmin, createUser } from '../support/users.js';
 import { freePort } from '../support/services.js';
 import { createIdp, githubIdpBody, oidcIdpBody, startProviders, type Providers } from '../support/sso.js';
@@ -114,6 +115,9 @@ describe('browser sign-in through the gateway (Chromium) [embedded]', () => {
     assert.equal(await gw.deps.store.users.count(), users + 1, 'the user was registered on first sign-in');
     const me = await meFromBrowserCookies(page);
     assert.deepEqual([me.username, me.role, me.email], ['alice-sub', 'USER', 'alice@corp.example']);
+    const cookies = (await page.context().cookies()).map((c) => c.value);
+    const row = await expectSsoAudit(gw, { event: 'sso.signin', provider: oidcUid, step: 'callback', secrets: cookies });
+    assert.equal(row.userAgent, await page.evaluate<string>('navigator.userAgent'), "the row records the browser's user agent");
     assert.deepEqual(csp, []);
     await page.close();
   });
@@ -129,6 +133,7 @@ describe('browser sign-in through the gateway (Chromium) [embedded]', () => {
     assert.ok(await gw.deps.store.identities.find(githubUid, 'octocat'));
     const me = await meFromBrowserCookies(page);
     assert.equal(me.username, 'octocat');
+    await expectSsoAudit(gw, { event: 'sso.signin', provider: githubUid, step: 'callback', secrets: (await page.context().cookies()).map((c) => c.value) });
     await page.close();
   });
 

@@ -11,6 +11,7 @@ import { createIdp, startProviders, type Providers } from '../support/sso.js';
 import type { CapturingGateway } from '../support/capturing-gateway.js';
 import { fakeIdpBody, startFakeOidcIssuer, type FakeOidcIssuer, type IdTokenParts } from '../support/tamperable-oidc-issuer.js';
 import { assertRefusedWithoutTrace, countAccountRows, fakeAuthorization, finishFlow, signInAtFake, startSsoWorld, type SsoWorld } from '../support/sso-world.js';
+import { expectSsoAudit } from '../support/sso-audit.js';
 
 const FAILED_VERIFICATION = 'the response of identity provider "Fake OIDC" failed verification';
 const UNAVAILABLE = { code: 14, message: 'identity provider "Fake OIDC" is unavailable or answered unexpectedly', details: [] };
@@ -67,7 +68,7 @@ for (const mode of STORAGE_MODES) {
         fake.idToken = async (parts) => craft(parts);
         fake.hits.userinfo = 0;
         const res = await signInAtFake(gw, w.fakeUid);
-        await assertRefusedWithoutTrace(gw, res, 400, before, what);
+        await assertRefusedWithoutTrace(gw, res, 400, before, what, { provider: w.fakeUid, reason: 'RESPONSE_INVALID' });
         assert.equal(res.body.message, FAILED_VERIFICATION, what);
         assert.equal(fake.hits.userinfo, 0, `${what}: the access token was not used`);
       }
@@ -79,7 +80,7 @@ for (const mode of STORAGE_MODES) {
       fake.userinfo = (account) => ({ ...account, sub: 'someone-else', email: 'admin@corp.example' });
       const before = await countAccountRows(gw);
       const res = await signInAtFake(gw, w.fakeUid);
-      await assertRefusedWithoutTrace(gw, res, 400, before, 'userinfo sub');
+      await assertRefusedWithoutTrace(gw, res, 400, before, 'userinfo sub', { provider: w.fakeUid, reason: 'RESPONSE_INVALID' });
       assert.equal(res.body.message, FAILED_VERIFICATION);
       assert.equal(fake.hits.userinfo, 1, 'UserInfo was asked, and its answer refused');
     });
@@ -92,6 +93,7 @@ for (const mode of STORAGE_MODES) {
         assert.equal(res.body.message, FAILED_VERIFICATION);
         assert.equal(res.headers.location, undefined);
         assert.equal(res.headers['set-cookie'], undefined, 'no flow was started');
+        await expectSsoAudit(gw, { event: 'sso.denied', provider: w.fakeUid, reason: 'RESPONSE_INVALID', step: 'start' }, `attempt ${attempt}`);
       }
       assert.equal(fake.hits.discovery, 2, 'a bad document is not cached as good: each attempt checks again');
       assert.equal(fake.hits.authorize, 0);
@@ -120,7 +122,7 @@ for (const mode of STORAGE_MODES) {
       for (const [what, endpoint, handler] of cases) {
         fake.intercept = { [endpoint]: handler };
         const res = await signInAtFake(gw, w.fakeUid);
-        await assertRefusedWithoutTrace(gw, res, 502, before, what);
+        await assertRefusedWithoutTrace(gw, res, 502, before, what, { provider: w.fakeUid, reason: 'PROVIDER_UNAVAILABLE' });
         assert.deepEqual(res.body, UNAVAILABLE, what);
       }
       assert.equal(canaryHits, 0, 'the redirect was not followed');
@@ -129,7 +131,7 @@ for (const mode of STORAGE_MODES) {
       fake.intercept = { token: () => {} };
       const { flow, callback } = await fakeAuthorization(gw, w.fakeUid);
       const stalled = await finishFlow(gw, callback, flow.cookie);
-      await assertRefusedWithoutTrace(gw, stalled, 502, before, 'stalled token endpoint');
+      await assertRefusedWithoutTrace(gw, stalled, 502, before, 'stalled token endpoint', { provider: w.fakeUid, reason: 'PROVIDER_UNAVAILABLE', secrets: [callback.searchParams.get('code'), flow.state] });
       assert.deepEqual(stalled.body, UNAVAILABLE);
     });
 
@@ -175,6 +177,7 @@ for (const mode of STORAGE_MODES) {
       const start = await gw.http.get(`/auth/sso/${discovered}`);
       assert.equal(start.status, 400, 'a discovered endpoint must pass the same rule');
       assert.equal(start.body.message, 'the response of identity provider "Redirected" failed verification');
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: discovered, reason: 'RESPONSE_INVALID', step: 'start' });
     });
   });
 }

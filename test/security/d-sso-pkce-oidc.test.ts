@@ -20,6 +20,7 @@ import {
 } from '../support/sso.js';
 import { dumpDatabase, type CapturingGateway } from '../support/capturing-gateway.js';
 import { authorizeAtFake, fakeIdpBody, startFakeOidcIssuer, type FakeOidcIssuer } from '../support/tamperable-oidc-issuer.js';
+import { expectSsoAudit } from '../support/sso-audit.js';
 import {
   assertRefusedWithoutTrace,
   countAccountRows,
@@ -94,6 +95,7 @@ for (const mode of STORAGE_MODES) {
       assert.equal(refused.headers.location, undefined);
       assert.equal(refused.headers['set-cookie'], undefined);
       assert.equal(fake.hits.authorize, 0, 'the browser was never sent to the provider');
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: plainOnly, reason: 'RESPONSE_INVALID', step: 'start' });
 
       fake.metadata = { code_challenge_methods_supported: undefined };
       const silent = await createIdp(gw, w.admin, fakeIdpBody(fake, { title: 'Silent' }), 'silent');
@@ -123,6 +125,7 @@ for (const mode of STORAGE_MODES) {
         seen.push(failingVerifier);
         const res = await finishFlow(gw, callback, failing.cookie, accept);
         assert.equal(res.status, 400);
+        await expectSsoAudit(gw, { event: 'sso.denied', provider: w.fakeUid, reason: 'CODE_REJECTED', secrets: [failingVerifier, failing.state, callback.searchParams.get('code')] }, accept);
         texts.push(failing.authorizeUrl.href, failing.cookie, JSON.stringify(res.headers), res.text);
         assert.equal(await readFlowRecord(gw, failing.state), null, 'deleted after a refusal too');
       }
@@ -159,8 +162,8 @@ for (const mode of STORAGE_MODES) {
       const other = await fakeAuthorization(gw, w.fakeUid);
       const stranger = await startFlow(gw, w.githubUid);
       const rows = await countAccountRows(gw);
-      await assertRefusedWithoutTrace(gw, await finishFlow(gw, other.callback, stranger.cookie), 400, rows, 'another browser');
-      await assertRefusedWithoutTrace(gw, await finishFlow(gw, other.callback, other.flow.cookie), 400, rows, 'the state was used up');
+      await assertRefusedWithoutTrace(gw, await finishFlow(gw, other.callback, stranger.cookie), 400, rows, 'another browser', { provider: w.fakeUid, reason: 'FLOW_INVALID', secrets: [other.flow.state] });
+      await assertRefusedWithoutTrace(gw, await finishFlow(gw, other.callback, other.flow.cookie), 400, rows, 'the state was used up', { provider: '', reason: 'FLOW_INVALID', secrets: [other.flow.state] });
     });
 
     test("D36 login CSRF: a callback URL from a flow the attacker started with their own account is refused in the victim's browser", async () => {
@@ -172,9 +175,9 @@ for (const mode of STORAGE_MODES) {
         const lure = await authorize(attacker.authorizeUrl);
         const victim = await startFlow(gw, w.fakeUid); // the victim's browser has its own binding cookie
         const before = await countAccountRows(gw);
-        await assertRefusedWithoutTrace(gw, await finishFlow(gw, lure, victim.cookie), 400, before, `${uid}: victim with a cookie`);
+        await assertRefusedWithoutTrace(gw, await finishFlow(gw, lure, victim.cookie), 400, before, `${uid}: victim with a cookie`, { provider: uid, reason: 'FLOW_INVALID', secrets: [lure.searchParams.get('code'), attacker.state] });
         const fresh = await authorize((await startFlow(gw, uid)).authorizeUrl);
-        await assertRefusedWithoutTrace(gw, await finishFlow(gw, fresh, null), 400, before, `${uid}: victim without a cookie`);
+        await assertRefusedWithoutTrace(gw, await finishFlow(gw, fresh, null), 400, before, `${uid}: victim without a cookie`, { provider: uid, reason: 'FLOW_INVALID', secrets: [fresh.searchParams.get('code')] });
       }
     });
 
@@ -186,7 +189,7 @@ for (const mode of STORAGE_MODES) {
       assert.deepEqual(raced.map((r) => r.status).sort(), [302, 400], 'exactly one of two concurrent callbacks proceeds');
       assert.equal((await countAccountRows(gw)).user, before.user + 1);
       const after = await countAccountRows(gw);
-      await assertRefusedWithoutTrace(gw, await finishFlow(gw, callback, flow.cookie), 400, after, 'replay');
+      await assertRefusedWithoutTrace(gw, await finishFlow(gw, callback, flow.cookie), 400, after, 'replay', { provider: '', reason: 'FLOW_INVALID', secrets: [flow.state, callback.searchParams.get('code')] });
 
       const next = await fakeAuthorization(gw, w.fakeUid, { cookie: pending.flow.cookie });
       const state = next.flow.state;
@@ -203,11 +206,11 @@ for (const mode of STORAGE_MODES) {
       for (const [what, query] of variants) {
         const res = await finishFlow(gw, new URL(`http://x/auth/callback${query}`), next.flow.cookie);
         assert.deepEqual(res.body, FLOW_INVALID, what);
-        await assertRefusedWithoutTrace(gw, res, 400, after, what);
+        await assertRefusedWithoutTrace(gw, res, 400, after, what, { provider: '', reason: 'FLOW_INVALID', secrets: [state, code] });
       }
       const expiring = await fakeAuthorization(gw, w.fakeUid, { cookie: pending.flow.cookie });
       gw.clock.advance(10 * 60 * 1000 + 1000);
-      await assertRefusedWithoutTrace(gw, await finishFlow(gw, expiring.callback, expiring.flow.cookie), 400, after, 'expired');
+      await assertRefusedWithoutTrace(gw, await finishFlow(gw, expiring.callback, expiring.flow.cookie), 400, after, 'expired', { provider: gw.mode === 'embedded' ? '' : w.fakeUid, reason: 'FLOW_INVALID', secrets: [expiring.flow.state] });
       gw.clock.advance(-(10 * 60 * 1000 + 1000));
 
       assert.equal((await finishFlow(gw, pending.callback, pending.flow.cookie)).status, 302, 'the pending flow still works');
@@ -235,7 +238,7 @@ for (const mode of STORAGE_MODES) {
         if (iss) injected.searchParams.set('iss', iss);
         const before = await countAccountRows(gw);
         const res = await finishFlow(gw, injected, victim.cookie);
-        await assertRefusedWithoutTrace(gw, res, 400, before, uid);
+        await assertRefusedWithoutTrace(gw, res, 400, before, uid, { provider: uid, reason: 'CODE_REJECTED', secrets: [code, victim.state] });
         assert.match(res.body.message, /rejected the authorization code/);
       }
     });
@@ -251,18 +254,18 @@ for (const mode of STORAGE_MODES) {
       const before = await countAccountRows(gw);
       const swapped = withParam(opCallback, 'state', fakeFlow.state);
       const res = await finishFlow(gw, swapped, fakeFlow.cookie);
-      await assertRefusedWithoutTrace(gw, res, 400, before, 'foreign iss');
+      await assertRefusedWithoutTrace(gw, res, 400, before, 'foreign iss', { provider: w.fakeUid, reason: 'RESPONSE_INVALID', secrets: [fakeFlow.state] });
       assert.equal(res.body.message, 'the response of identity provider "Fake OIDC" failed verification');
       assert.equal(fake.hits.token, 0, 'refused before the code went anywhere');
 
       // The same code claiming to come from the expected issuer: the fake's token endpoint does not know it.
       const second = await startFlow(gw, w.fakeUid, { cookie: fakeFlow.cookie });
       const disguised = withParam(withParam(opCallback, 'state', second.state), 'iss', fake.issuer);
-      await assertRefusedWithoutTrace(gw, await finishFlow(gw, disguised, fakeFlow.cookie), 400, before, 'disguised iss');
+      await assertRefusedWithoutTrace(gw, await finishFlow(gw, disguised, fakeFlow.cookie), 400, before, 'disguised iss', { provider: w.fakeUid, reason: 'CODE_REJECTED', secrets: [second.state, opCallback.searchParams.get('code')] });
 
       // GitHub's state with the OpenID provider's code and iss.
       const gh = await startFlow(gw, w.githubUid, { cookie: fakeFlow.cookie });
-      await assertRefusedWithoutTrace(gw, await finishFlow(gw, withParam(opCallback, 'state', gh.state), fakeFlow.cookie), 400, before, 'GitHub state');
+      await assertRefusedWithoutTrace(gw, await finishFlow(gw, withParam(opCallback, 'state', gh.state), fakeFlow.cookie), 400, before, 'GitHub state', { provider: w.githubUid, reason: 'RESPONSE_INVALID', secrets: [gh.state] });
 
       // The callback path names no provider, so there is nothing to swap there.
       assert.equal((await gw.http.get(`/auth/callback/${w.oidcUid}${opCallback.search}`).set('Cookie', fakeFlow.cookie)).status, 404);
@@ -277,7 +280,7 @@ for (const mode of STORAGE_MODES) {
         const callback = await authorizeAtOidc(gw, flow.authorizeUrl, 'alice');
         assert.equal(callback.searchParams.get('iss'), providers.op.issuer);
         const res = await finishFlow(gw, withParam(callback, 'iss', iss), flow.cookie);
-        await assertRefusedWithoutTrace(gw, res, 400, before, `${what} iss`);
+        await assertRefusedWithoutTrace(gw, res, 400, before, `${what} iss`, { provider: w.oidcUid, reason: 'RESPONSE_INVALID', secrets: [flow.state, callback.searchParams.get('code')] });
       }
       const control = await startFlow(gw, w.oidcUid);
       assert.equal((await finishFlow(gw, await authorizeAtOidc(gw, control.authorizeUrl, 'alice'), control.cookie)).status, 302);
@@ -287,7 +290,7 @@ for (const mode of STORAGE_MODES) {
       const rows = await countAccountRows(gw);
       const quiet = await fakeAuthorization(gw, w.fakeUid);
       assert.equal(quiet.callback.searchParams.has('iss'), false);
-      await assertRefusedWithoutTrace(gw, await finishFlow(gw, withParam(quiet.callback, 'iss', providers.op.issuer), quiet.flow.cookie), 400, rows, 'foreign iss');
+      await assertRefusedWithoutTrace(gw, await finishFlow(gw, withParam(quiet.callback, 'iss', providers.op.issuer), quiet.flow.cookie), 400, rows, 'foreign iss', { provider: w.fakeUid, reason: 'RESPONSE_INVALID', secrets: [quiet.flow.state] });
       const bare = await fakeAuthorization(gw, w.fakeUid);
       assert.equal((await finishFlow(gw, bare.callback, bare.flow.cookie)).status, 302, 'no iss is fine where none is advertised');
 
@@ -295,7 +298,7 @@ for (const mode of STORAGE_MODES) {
       const after = await countAccountRows(gw);
       const gh = await startFlow(gw, w.githubUid);
       const ghCallback = await authorizeAtGithub(providers.gh, gh.authorizeUrl, 'octocat');
-      await assertRefusedWithoutTrace(gw, await finishFlow(gw, withParam(ghCallback, 'iss', fake.issuer), gh.cookie), 400, after, 'GitHub foreign iss');
+      await assertRefusedWithoutTrace(gw, await finishFlow(gw, withParam(ghCallback, 'iss', fake.issuer), gh.cookie), 400, after, 'GitHub foreign iss', { provider: w.githubUid, reason: 'RESPONSE_INVALID', secrets: [gh.state, ghCallback.searchParams.get('code')] });
       const gh2 = await startFlow(gw, w.githubUid);
       const own = withParam(await authorizeAtGithub(providers.gh, gh2.authorizeUrl, 'octocat'), 'iss', providers.gh.baseUrl);
       assert.equal((await finishFlow(gw, own, gh2.cookie)).status, 302);
@@ -321,7 +324,7 @@ for (const mode of STORAGE_MODES) {
         fake.idToken = (parts) => fake.sign({ ...parts, payload: { ...parts.payload, nonce } });
         const next = await fakeAuthorization(gw, w.fakeUid, { cookie: a.cookie });
         const res = await finishFlow(gw, next.callback, next.flow.cookie);
-        await assertRefusedWithoutTrace(gw, res, 400, before, what);
+        await assertRefusedWithoutTrace(gw, res, 400, before, what, { provider: w.fakeUid, reason: 'RESPONSE_INVALID', secrets: [next.flow.state] });
         assert.equal(res.body.message, 'the response of identity provider "Fake OIDC" failed verification');
       }
       assert.equal(fake.hits.userinfo, 0, 'the access token was never used');
@@ -335,7 +338,7 @@ for (const mode of STORAGE_MODES) {
       error.searchParams.set('state', flow.state);
       const before = await countAccountRows(gw);
       const page = await finishFlow(gw, error, flow.cookie, HTML);
-      await assertRefusedWithoutTrace(gw, page, 403, before, 'error callback');
+      await assertRefusedWithoutTrace(gw, page, 403, before, 'error callback', { provider: w.fakeUid, reason: 'PROVIDER_DENIED', secrets: [flow.state] });
       assert.match(page.text, /Sign-in was cancelled at Fake OIDC\./);
       assert.doesNotMatch(page.text, /<script|onerror|alert\(/);
       assert.match(page.text, /href="\/auth\?redirect=%2Fapps%2Fwiki"/, 'a way back that keeps the destination');

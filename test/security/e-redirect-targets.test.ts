@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { checkReturnUrl } from '../../src/http/return-url.js';
 import { startTestGateway, STORAGE_MODES, type TestGateway } from '../support/gateway.js';
+import { expectSsoAudit } from '../support/sso-audit.js';
 import { GATEWAY_HOST, nginxRequest, startNginx, type NginxHandle } from '../support/nginx.js';
 import { freePort } from '../support/services.js';
 import { startProviders, type Providers } from '../support/sso.js';
@@ -184,6 +185,8 @@ for (const mode of STORAGE_MODES) {
       assert.equal(failed.status, 400);
       assert.match(failed.text, /href="\/auth"/);
       assert.doesNotMatch(failed.text, /evil/);
+      const row = await expectSsoAudit(gw, { event: 'sso.denied', provider: '', reason: 'FLOW_INVALID', step: 'callback' });
+      assert.doesNotMatch(JSON.stringify(row), /evil/, 'the return URL the caller sent stays out of the audit row');
 
       const refresh = (done.headers['set-cookie'] as unknown as string[]).find((l) => l.startsWith('memos_refresh='))!.split(';')[0]!;
       const out = await gw.http.post('/api/v1/auth/signout?redirect=%2F%2Fevil.com').set('Cookie', refresh);

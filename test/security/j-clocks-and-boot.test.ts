@@ -15,6 +15,7 @@ import { FakeClock } from '../support/fake-clock.js';
 import { createStorage, startTestGateway, type Storage, type TestGateway } from '../support/gateway.js';
 import { ROOT } from '../support/process-gateway.js';
 import { freePort } from '../support/services.js';
+import { expectSsoAudit } from '../support/sso-audit.js';
 import { createAdmin, createUser, signIn } from '../support/users.js';
 
 const run = promisify(execFile);
@@ -139,6 +140,7 @@ describe('J98 one provider down', () => {
     const dead = await createIdp(gw, admin, deadConfig);
     const start = await gw.http.get(`/auth/sso/${dead}`).set('Accept', 'application/json');
     assert.equal(start.status, 502);
+    await expectSsoAudit(gw, { event: 'sso.denied', provider: dead, reason: 'PROVIDER_UNAVAILABLE', step: 'start' });
     assert.equal((await gw.http.get(`/auth/sso/${live}`)).status, 302);
     const signInAgain = await gw.http.post('/api/v1/auth/signin').send({ passwordCredentials: { username: admin.username, password: admin.password } });
     assert.equal(signInAgain.status, 200);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createStorage, startTestGateway, type Storage, type TestGateway } from '../support/gateway.js';
 import { startRedis, type RedisHandle } from '../support/services.js';
+import { expectSsoAudit } from '../support/sso-audit.js';
 import { createAdmin, type SignedIn } from '../support/users.js';
 import { authorizeAtOidc, createIdp, finishFlow, oidcIdpBody, startFlow, startProviders, TEST_ENV, type Providers } from '../support/sso.js';
 
@@ -106,12 +107,15 @@ describe('Redis down or hung during SSO', () => {
       const start = await gw.http.get(`/auth/sso/${uid}`);
       assert.equal(start.status, 503);
       assert.ok(performance.now() - t0 < NO_HANG_MS);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: uid, reason: 'UNAVAILABLE', step: 'start' }, 'start');
       const t1 = performance.now();
       const finish = await finishFlow(gw, callback, flow.cookie);
       assert.equal(finish.status, 503);
       assert.ok(performance.now() - t1 < NO_HANG_MS);
       assert.equal(finish.headers['set-cookie']?.toString().includes('sso_session=') ?? false, false);
       assert.equal(await userCount(), before, 'no user was created');
+      // The flow record could not be read, so no provider is known: the row says only that the store was down.
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: '', reason: 'UNAVAILABLE', step: 'callback', secrets: [flow.state, callback.searchParams.get('code')] }, 'callback');
     } finally {
       await redis.start();
     }

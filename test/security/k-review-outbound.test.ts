@@ -24,6 +24,7 @@ import {
 } from '../support/sso.js';
 import { startCapturingGateway } from '../support/capturing-gateway.js';
 import { fakeIdpBody, startFakeOidcIssuer } from '../support/tamperable-oidc-issuer.js';
+import { expectSsoAudit } from '../support/sso-audit.js';
 
 const preset = (name: string) => JSON.parse(readFileSync(new URL(`../../config/idp-presets/${name}.json`, import.meta.url), 'utf8'));
 
@@ -94,6 +95,7 @@ for (const mode of STORAGE_MODES) {
         const res = await gw.http.get(`/auth/sso/${uid}`).set('Accept', 'application/json');
         assert.notEqual(res.status, 302, 'the sign-in must not start with that token endpoint');
         assert.ok(res.status >= 400);
+        await expectSsoAudit(gw, { event: 'sso.denied', provider: uid, reason: 'RESPONSE_INVALID', step: 'start' });
       } finally {
         await fake.stop();
       }
@@ -161,6 +163,7 @@ for (const mode of STORAGE_MODES) {
       const flow2 = await startFlow(gw, other);
       const res2 = await finishFlow(gw, await authorizeAtOidc(gw, flow2.authorizeUrl, 'bob'), flow2.cookie);
       assert.notEqual(res2.status, 302);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: other, reason: 'PROVIDER_UNAVAILABLE', step: 'callback', secrets: [flow2.state] }, 'client authentication refused');
       const bad = await gw.http.post('/api/v1/identity-providers').set(admin.auth)
         .send(oidcIdpBody(strict, { oauth2: { tokenEndpointAuthMethod: 'private_key_jwt' } }));
       assert.equal(bad.status, 400);
@@ -178,6 +181,7 @@ describe('outbound review: connect time and logs', () => {
       const uid = await createIdp(gw, admin, oidcIdpBody(providers.op, { oauth2: { issuer: 'https://idp.r11-metadata.test/' } }));
       const res = await gw.http.get(`/auth/sso/${uid}`).set('Accept', 'application/json');
       assert.notEqual(res.status, 302);
+      await expectSsoAudit(gw, { event: 'sso.denied', provider: uid, reason: 'PROVIDER_UNAVAILABLE', step: 'start' }, 'metadata');
       assert.match(gw.logs(), /refused to connect to idp\.r11-metadata\.test: it is a link-local, cloud-metadata or reserved address/);
       assert.ok(resolver.mock.calls.some((c) => c.arguments[0] === 'idp.r11-metadata.test'), 'the name was resolved');
 
@@ -185,6 +189,7 @@ describe('outbound review: connect time and logs', () => {
       const uid2 = await createIdp(denying, denyingAdmin, oidcIdpBody(providers.op, { oauth2: { issuer: 'https://idp.r11-private.test/' } }));
       const res2 = await denying.http.get(`/auth/sso/${uid2}`).set('Accept', 'application/json');
       assert.notEqual(res2.status, 302);
+      await expectSsoAudit(denying, { event: 'sso.denied', provider: uid2, reason: 'PROVIDER_UNAVAILABLE', step: 'start' }, 'private');
       assert.match(denying.logs(), /refused to connect to idp\.r11-private\.test: it is a private or loopback address/);
     } finally {
       resolver.mock.restore();

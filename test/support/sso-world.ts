@@ -1,6 +1,7 @@
 // SSO pieces shared by the security suite's groups D, E and F: a capturing gateway with an admin and the three test
 // providers registered (the real oidc-provider, the GitHub-shaped fake, our own tamperable OIDC issuer), a flow run
-// against the tamperable issuer in one call, and the proof that a refused callback left nothing behind.
+// against the tamperable issuer in one call, and the proof that a refused callback left nothing behind but its
+// sso.denied audit row.
 import assert from 'node:assert/strict';
 import {
   TEST_ENV,
@@ -18,6 +19,7 @@ import type { StorageMode } from './gateway.js';
 import { createAdmin, type SignedIn } from './users.js';
 import { dumpDatabase, startCapturingGateway, type CapturingGateway } from './capturing-gateway.js';
 import { authorizeAtFake, fakeIdpBody, type FakeOidcIssuer } from './tamperable-oidc-issuer.js';
+import { expectSsoAudit, type ExpectedSsoAudit } from './sso-audit.js';
 
 export interface SsoWorld {
   gw: CapturingGateway;
@@ -63,12 +65,23 @@ export async function countAccountRows(gw: CapturingGateway): Promise<RowCounts>
   return Object.fromEntries(ACCOUNT_TABLES.map((t) => [t, tables[t]?.length ?? 0])) as RowCounts;
 }
 
-/** The callback was refused with `status`: no cookie, no token, and not one new user, link, session or token row. */
-export async function assertRefusedWithoutTrace(gw: CapturingGateway, res: { status: number; headers: Record<string, unknown>; body: unknown }, status: number, before: RowCounts, what = ''): Promise<void> {
+/**
+ * The callback was refused with `status`: no cookie, no token, not one new user, link, session or token row, and
+ * one new sso.denied audit row with the expected provider uid and reason (holding no code, state or token).
+ */
+export async function assertRefusedWithoutTrace(
+  gw: CapturingGateway,
+  res: { status: number; headers: Record<string, unknown>; body: unknown },
+  status: number,
+  before: RowCounts,
+  what: string,
+  audit: Omit<ExpectedSsoAudit, 'event'>,
+): Promise<void> {
   assert.equal(res.status, status, `${what} ${JSON.stringify(res.body)}`);
   assert.deepEqual(setCookieNames(res.headers['set-cookie'] as string[] | undefined), [], `${what}: no session cookie`);
   assert.equal((res.body as { accessToken?: unknown } | undefined)?.accessToken, undefined, `${what}: no token`);
   assert.deepEqual(await countAccountRows(gw), before, `${what}: no new rows`);
+  await expectSsoAudit(gw, { event: 'sso.denied', step: 'callback', ...audit }, what);
 }
 
 /** Id of the user a successful callback signed in (through its refresh cookie and /auth/me). */

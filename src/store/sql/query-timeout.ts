@@ -4,6 +4,7 @@
 // connection is bounded too: mysql2 can leave a queued waiter unserved when a timed-out connection is
 // destroyed, so a waiter gives up after `acquireTimeoutMs` (a connection that arrives later goes back).
 import type { Pool, PoolConnection } from 'mysql2';
+import { DependencyDownError } from '../../errors.js';
 
 const WRAPPED = Symbol('query-timeout');
 
@@ -51,13 +52,24 @@ function wrapConnection(connection: PoolConnection, timeoutMs: number): PoolConn
   return connection;
 }
 
+type ConnectionCallback = (error: NodeJS.ErrnoException | null, connection: PoolConnection) => void;
+
+/**
+ * No connection is a database that is down. mysql2's pool says so in words only ("Pool is closed.", "Queue limit
+ * reached.", "No connections available."): give those a code here, where they enter; coded errors pass as they are.
+ */
+function withDependencyCode(error: NodeJS.ErrnoException | null): NodeJS.ErrnoException | null {
+  if (error === null || typeof error.code === 'string') return error;
+  return new DependencyDownError('database', error);
+}
+
 /** The pool as Kysely's MysqlDialect sees it, handing out connections whose queries time out. */
 export function withQueryTimeout(pool: Pool, limits: () => number) {
   return {
-    getConnection(callback: (error: NodeJS.ErrnoException | null, connection: PoolConnection) => void): void {
+    getConnection(callback: ConnectionCallback): void {
       const timeoutMs = limits();
       // 0: no limits (migrations at start-up, whose DDL may legitimately take long).
-      if (timeoutMs === 0) return pool.getConnection(callback);
+      if (timeoutMs === 0) return pool.getConnection((error, connection) => callback(withDependencyCode(error), connection));
       const acquireTimeoutMs = timeoutMs + 2000;
       let settled = false;
       const timer = setTimeout(() => {
@@ -71,7 +83,7 @@ export function withQueryTimeout(pool: Pool, limits: () => number) {
         }
         settled = true;
         clearTimeout(timer);
-        callback(error, error ? connection : wrapConnection(connection, timeoutMs));
+        callback(withDependencyCode(error), error ? connection : wrapConnection(connection, timeoutMs));
       });
     },
     end(callback: (error: unknown) => void): void {
