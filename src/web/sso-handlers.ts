@@ -1,6 +1,6 @@
 // GET /auth/sso/:uid (start: bind the browser, remember the return URL, 302 to the provider) and
 // GET /auth/callback (finish: the flow's checks, then both session cookies and a 302 to the return URL).
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { completeSignIn } from '../sessions/complete-sign-in.js';
 import { originOf } from '../audit/audit-log.js';
 import type { Deps } from '../deps.js';
