@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { deepFreeze } from './config-file.js';
+import { parseRedisTarget, type RedisTarget } from './state/redis-target.js';
 
 const MODES = ['prod', 'dev', 'demo'] as const;
 
@@ -17,7 +18,9 @@ const schema = z.object({
     .string()
     .regex(/^(sqlite:|mysql:\/\/)/, 'must start with sqlite: or mysql://')
     .default('sqlite:./data/gateway.db'),
-  GATEWAY_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  GATEWAY_REDIS_URL: z.string().min(1).optional(),
+  GATEWAY_REDIS_CLUSTER_NODES: z.string().min(1).optional(),
+  GATEWAY_REDIS_CLUSTER_PASSWORD: z.string().min(1).optional(),
   GATEWAY_MODE: z.enum(MODES).default('prod'),
   GATEWAY_TRUSTED_PROXIES: z.string().min(1).default('loopback'),
   GATEWAY_ALLOWED_REDIRECT_HOSTS: z.string().optional(),
@@ -54,7 +57,8 @@ export interface Config {
   readonly database:
     | { readonly kind: 'sqlite'; readonly file: string }
     | { readonly kind: 'mysql'; readonly url: string; readonly poolSize: number; readonly queryTimeoutMs: number };
-  readonly redisUrl: string | null;
+  /** One Redis, a Sentinel-managed primary or a Cluster; null: in-process ephemeral state (one machine only). */
+  readonly redis: RedisTarget | null;
   readonly mode: Mode;
   /** Express `trust proxy` value: a list of addresses, subnets or the names loopback/linklocal/uniquelocal. */
   readonly trustedProxies: readonly string[];
@@ -151,7 +155,13 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   if (allValid && (covers(ranges, 4) || covers(ranges, 6))) {
     errors.push(`GATEWAY_TRUSTED_PROXIES: "${e.GATEWAY_TRUSTED_PROXIES}" would trust every client; list your proxies' addresses or CIDRs`);
   }
-  if (errors.length > 0) return { ok: false, errors };
+  const redis = parseRedisTarget({
+    url: e.GATEWAY_REDIS_URL,
+    clusterNodes: e.GATEWAY_REDIS_CLUSTER_NODES,
+    clusterPassword: e.GATEWAY_REDIS_CLUSTER_PASSWORD,
+  });
+  if (!redis.ok) errors.push(...redis.errors);
+  if (errors.length > 0 || !redis.ok) return { ok: false, errors };
   const config: Config = {
     port: e.GATEWAY_PORT,
     host: e.GATEWAY_HOST,
@@ -159,7 +169,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     instanceOrigin: instance.origin,
     instanceHost: instance.host.toLowerCase(),
     database,
-    redisUrl: e.GATEWAY_REDIS_URL ?? null,
+    redis: redis.target,
     mode: e.GATEWAY_MODE,
     trustedProxies,
     allowedRedirectHosts,

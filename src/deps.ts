@@ -58,8 +58,8 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
       : { kind: 'mysql', url: config.database.url, poolSize: config.database.poolSize, queryTimeoutMs: config.database.queryTimeoutMs },
   );
   let ephemeral: EphemeralStore;
-  if (config.redisUrl) {
-    const redis = new RedisEphemeralStore({ url: config.redisUrl, keyPrefix: overrides.redisKeyPrefix ?? 'gw:' });
+  if (config.redis) {
+    const redis = new RedisEphemeralStore({ target: config.redis, keyPrefix: overrides.redisKeyPrefix ?? 'gw:' });
     try {
       await redis.waitUntilReady();
     } catch (err) {

@@ -8,6 +8,7 @@ import { closeDeps, openDeps, type Deps } from './deps.js';
 import { AccessRulesError, loadAccessRules } from './forward-auth/access-rules.js';
 import { createLogger } from './logger.js';
 import { DeploymentIdpsError, loadDeploymentIdps } from './sso/deployment-idps.js';
+import { describeRedisTarget } from './state/redis-target.js';
 
 const DRAIN_TIMEOUT_MS = 10_000;
 /** How soon a key rotated on another replica (or by `npm run admin -- rotate-key`) starts signing here. */
@@ -15,7 +16,7 @@ const KEY_RELOAD_EVERY_MS = 60_000;
 
 function describeStorage(config: Config): string {
   const db = config.database.kind === 'sqlite' ? `embedded SQLite ${config.database.file}` : 'MySQL';
-  const eph = config.redisUrl ? 'Redis' : 'in-process ephemeral state (one machine only)';
+  const eph = config.redis ? describeRedisTarget(config.redis) : 'in-process ephemeral state (one machine only)';
   return `${db}, ${eph}`;
 }
 

@@ -4,7 +4,7 @@
 // live in Redis when configured, with an in-process insurance limiter if Redis fails: degraded to per-replica
 // limits, never unlimited.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { resourceExhausted } from '../errors.js';
 
 export interface Limit {
@@ -29,7 +29,7 @@ export const DEFAULT_LIMITS: RegulationLimits = {
 
 type Scope = 'user' | 'ip' | 'token-ip';
 
-function limiterFor(scope: Scope, limit: Limit, redis: Redis | null, prefix: string): RateLimiterAbstract {
+function limiterFor(scope: Scope, limit: Limit, redis: Redis | Cluster | null, prefix: string): RateLimiterAbstract {
   const options = { points: limit.maxFailures, duration: limit.windowSeconds, keyPrefix: `${prefix}reg:${scope}` };
   const memory = new RateLimiterMemory(options);
   if (!redis) return memory;
@@ -54,7 +54,7 @@ export class Regulator {
 
   constructor(
     readonly limits: RegulationLimits,
-    redis: Redis | null,
+    redis: Redis | Cluster | null,
     keyPrefix = '',
   ) {
     this.user = limiterFor('user', limits.perUser, redis, keyPrefix);

@@ -1,8 +1,12 @@
-// Redis ephemeral store (ioredis). No offline queue and short command timeouts: when Redis is down, callers get
-// an error within the timeout (→ 503) instead of piling up, and the client reconnects by itself.
-import { Redis, ReplyError } from 'ioredis';
+// Redis ephemeral store (ioredis): one server, a Sentinel-managed primary or a Cluster. No offline queue and short
+// command timeouts: when Redis is down (or failing over), callers get an error within the timeout (→ 503) instead
+// of piling up, and the client reconnects by itself (to the promoted primary, or the cluster's new slot owner).
+// Every operation touches one key, so each stays in one Cluster slot; an operation over several keys must put
+// them under one hash tag (`{…}`) to keep that true.
+import { Cluster, Redis, ReplyError, type RedisOptions } from 'ioredis';
 import { DependencyDownError } from '../errors.js';
 import type { EphemeralStore } from './ephemeral-store.js';
+import type { RedisTarget } from './redis-target.js';
 
 const INCREMENT_SCRIPT = `
 local n = redis.call('INCR', KEYS[1])
@@ -23,25 +27,57 @@ async function command<T>(run: Promise<T>): Promise<T> {
 }
 
 export interface RedisStoreOptions {
-  url: string;
+  /** Which Redis; a plain `redis://` URL is shorthand for one server. */
+  target: RedisTarget | string;
   keyPrefix?: string;
   commandTimeoutMs?: number;
 }
 
+/** One client for any of the three shapes; the caller owns it. */
+export function connectRedis(target: RedisTarget, options: { keyPrefix: string; commandTimeoutMs: number }): Redis | Cluster {
+  const retryStrategy = (attempt: number) => Math.min(attempt * 100, 1000);
+  const common: RedisOptions = {
+    keyPrefix: options.keyPrefix,
+    maxRetriesPerRequest: 1,
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: 1000,
+  };
+  if (target.kind === 'cluster') {
+    return new Cluster(
+      target.nodes.map((n) => ({ host: n.host, port: n.port })),
+      {
+        enableOfflineQueue: false,
+        clusterRetryStrategy: retryStrategy,
+        // A moved slot or a failed-over primary is learnt from MOVED/ASK replies and from this refresh.
+        slotsRefreshTimeout: 1000,
+        slotsRefreshInterval: 2000,
+        redisOptions: { ...common, ...(target.password ? { password: target.password } : {}) },
+      },
+    );
+  }
+  if (target.kind === 'sentinel') {
+    return new Redis({
+      ...common,
+      sentinels: target.sentinels.map((s) => ({ host: s.host, port: s.port })),
+      name: target.masterName,
+      ...(target.password ? { password: target.password, sentinelPassword: target.password } : {}),
+      enableOfflineQueue: false,
+      retryStrategy,
+      sentinelRetryStrategy: retryStrategy,
+      // Reconnect as soon as a Sentinel announces a new primary rather than when the old one times out.
+      failoverDetector: true,
+    });
+  }
+  return new Redis(target.url, { ...common, enableOfflineQueue: false, lazyConnect: false, retryStrategy });
+}
+
 export class RedisEphemeralStore implements EphemeralStore {
   readonly kind = 'redis' as const;
-  readonly client: Redis;
+  readonly client: Redis | Cluster;
 
   constructor(options: RedisStoreOptions) {
-    this.client = new Redis(options.url, {
-      keyPrefix: options.keyPrefix ?? 'gw:',
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      commandTimeout: options.commandTimeoutMs ?? 1000,
-      connectTimeout: 1000,
-      lazyConnect: false,
-      retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-    });
+    const target: RedisTarget = typeof options.target === 'string' ? { kind: 'standalone', url: options.target } : options.target;
+    this.client = connectRedis(target, { keyPrefix: options.keyPrefix ?? 'gw:', commandTimeoutMs: options.commandTimeoutMs ?? 1000 });
     // Connection errors surface on the commands; without a listener ioredis would log them unhandled.
     this.client.on('error', () => {});
   }

@@ -1,36 +1,74 @@
-// One contract for the ephemeral store, run on the in-process Map and on the real Redis.
+// One contract for the ephemeral store, run on the in-process Map, on the real Redis, on a Sentinel-managed primary
+// and on a 3-primary Redis Cluster.
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import type { EphemeralStore } from '../../src/state/ephemeral-store.js';
 import { MemoryEphemeralStore } from '../../src/state/memory-store.js';
 import { RedisEphemeralStore } from '../../src/state/redis-store.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { testRedisUrl, uniqueKeyPrefix } from '../support/redis.js';
+import { startRedisCluster, startSentinelSet, type RedisCluster, type SentinelSet } from '../support/redis-topologies.js';
+import { parseRedisTarget, type RedisTarget } from '../../src/state/redis-target.js';
 
 interface Backend {
   name: string;
+  /** Starts what the backend needs (once per file). */
+  setup?(): Promise<void>;
+  teardown?(): Promise<void>;
   make(): Promise<EphemeralStore>;
   /** Lets `ms` pass: the fake clock for memory, real time for Redis (kept short). */
   pass(ms: number): Promise<void>;
 }
 
 const clock = new FakeClock();
+const realTime = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function targetOf(env: { url?: string; clusterNodes?: string }): RedisTarget {
+  const parsed = parseRedisTarget(env);
+  assert.ok(parsed.ok && parsed.target, JSON.stringify(parsed));
+  return parsed.target;
+}
+
+async function connected(target: RedisTarget): Promise<EphemeralStore> {
+  const s = new RedisEphemeralStore({ target, keyPrefix: uniqueKeyPrefix() });
+  await s.waitUntilReady();
+  return s;
+}
+
+let sentinelSet: SentinelSet | undefined;
+let cluster: RedisCluster | undefined;
 const backends: Backend[] = [
   { name: 'memory', make: async () => new MemoryEphemeralStore(clock), pass: async (ms) => clock.advance(ms) },
   {
     name: 'redis',
     make: async () => {
-      const s = new RedisEphemeralStore({ url: testRedisUrl(), keyPrefix: uniqueKeyPrefix() });
+      const s = new RedisEphemeralStore({ target: testRedisUrl(), keyPrefix: uniqueKeyPrefix() });
       await s.waitUntilReady();
       return s;
     },
-    pass: (ms) => new Promise((r) => setTimeout(r, ms)),
+    pass: realTime,
+  },
+  {
+    name: 'redis-sentinel',
+    setup: async () => void (sentinelSet = await startSentinelSet()),
+    teardown: async () => sentinelSet?.stop(),
+    make: () => connected(targetOf({ url: sentinelSet!.url })),
+    pass: realTime,
+  },
+  {
+    name: 'redis-cluster',
+    setup: async () => void (cluster = await startRedisCluster()),
+    teardown: async () => cluster?.stop(),
+    make: () => connected(targetOf({ clusterNodes: cluster!.nodeList })),
+    pass: realTime,
   },
 ];
 
 for (const backend of backends) {
   describe(`ephemeral store contract [${backend.name}]`, () => {
     let store: EphemeralStore;
+    if (backend.setup) before(() => backend.setup!(), { timeout: 60_000 });
+    if (backend.teardown) after(() => backend.teardown!());
     beforeEach(async () => {
       store = await backend.make();
     });
@@ -68,6 +106,14 @@ for (const backend of backends) {
 
     test('ping answers when the store is up', async () => {
       await store.ping();
+    });
+
+    test('keys spread over the store stay readable one by one (on a Cluster: across slots)', async () => {
+      const keys = Array.from({ length: 40 }, (_, i) => `spread:${i}`);
+      await Promise.all(keys.map((k, i) => store.set(k, String(i), 10_000)));
+      assert.deepEqual(await Promise.all(keys.map((k) => store.get(k))), keys.map((_, i) => String(i)));
+      assert.deepEqual(await Promise.all(keys.map((k) => store.getAndDelete(k))), keys.map((_, i) => String(i)));
+      assert.deepEqual(await Promise.all(keys.map((k) => store.get(k))), keys.map(() => null));
     });
   });
 }

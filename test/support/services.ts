@@ -486,17 +486,26 @@ export function redisAnswers(port: number, timeoutMs = 2000): Promise<boolean> {
   });
 }
 
-/** Starts a throwaway Redis (no persistence: a restart empties it) on 127.0.0.1. */
-export async function startRedis(opts: ServiceOptions = {}): Promise<RedisHandle> {
+export interface RedisServiceOptions extends ServiceOptions {
+  /** More `--name value` arguments, e.g. `['--cluster-enabled', 'yes']` or `['--replicaof', '127.0.0.1', '6379']`. */
+  extraArgs?: string[];
+  /** Run as a Sentinel with this config file (Sentinel rewrites it, so it must be writable and its own). */
+  sentinelConfigFile?: string;
+}
+
+/** Starts a throwaway Redis (no persistence: a restart empties it) on 127.0.0.1; or a Sentinel, or a cluster node. */
+export async function startRedis(opts: RedisServiceOptions = {}): Promise<RedisHandle> {
   const redisServer = requireExecutable('redis-server', 'redis-server');
-  const { dir, owned } = await prepareDir(opts.dir, 'redis');
+  const { dir, owned } = await prepareDir(opts.dir, opts.sentinelConfigFile ? 'sentinel' : 'redis');
   const logFile = join(dir, 'redis.log');
   const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
-  const server = new ServerProcess('redis-server', logFile, join(dir, 'server.pid'));
+  const server = new ServerProcess(opts.sentinelConfigFile ? 'redis-sentinel' : 'redis-server', logFile, join(dir, 'server.pid'));
 
   const launch = async (port: number): Promise<void> => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'no', '--dir', dir];
-    args.push('--save', '', '--appendonly', 'no', '--logfile', logFile);
+    const args = opts.sentinelConfigFile ? [opts.sentinelConfigFile, '--sentinel'] : [];
+    args.push('--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'no', '--dir', dir, '--logfile', logFile);
+    if (!opts.sentinelConfigFile) args.push('--save', '', '--appendonly', 'no');
+    args.push(...(opts.extraArgs ?? []));
     server.spawn(redisServer, args, dir);
     await server.waitReady(() => redisAnswers(port), readyTimeoutMs);
   };

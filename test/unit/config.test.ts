@@ -10,7 +10,7 @@ describe('config', () => {
     assert.equal(c.port, 8081);
     assert.equal(c.instanceUrl, 'http://localhost:8081');
     assert.deepEqual(c.database, { kind: 'sqlite', file: './data/gateway.db' });
-    assert.equal(c.redisUrl, null);
+    assert.equal(c.redis, null);
     assert.equal(c.mode, 'prod');
     assert.deepEqual(c.trustedProxies, ['loopback']);
     assert.deepEqual(c.allowedRedirectHosts, ['localhost:8081']);
