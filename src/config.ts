@@ -100,10 +100,19 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     Object.keys(schema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
   );
   const parsed = schema.safeParse(raw);
+  // Parsed apart from the schema so that its problems are listed with the schema's.
+  const redis = parseRedisTarget({
+    url: raw.GATEWAY_REDIS_URL,
+    clusterNodes: raw.GATEWAY_REDIS_CLUSTER_NODES,
+    clusterPassword: raw.GATEWAY_REDIS_CLUSTER_PASSWORD,
+  });
   if (!parsed.success) {
     return {
       ok: false,
-      errors: parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`),
+      errors: [
+        ...parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`),
+        ...(redis.ok ? [] : redis.errors),
+      ],
     };
   }
   const e = parsed.data;
@@ -155,11 +164,6 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   if (allValid && (covers(ranges, 4) || covers(ranges, 6))) {
     errors.push(`GATEWAY_TRUSTED_PROXIES: "${e.GATEWAY_TRUSTED_PROXIES}" would trust every client; list your proxies' addresses or CIDRs`);
   }
-  const redis = parseRedisTarget({
-    url: e.GATEWAY_REDIS_URL,
-    clusterNodes: e.GATEWAY_REDIS_CLUSTER_NODES,
-    clusterPassword: e.GATEWAY_REDIS_CLUSTER_PASSWORD,
-  });
   if (!redis.ok) errors.push(...redis.errors);
   if (errors.length > 0 || !redis.ok) return { ok: false, errors };
   const config: Config = {

@@ -1,0 +1,150 @@
+// The gateway on Redis high availability: an SSO flow and the brute-force limiter on a Sentinel-managed primary and
+// on a 3-primary Cluster (real redis-server and Sentinel processes on loopback, MariaDB for the durable data), and a
+// failover drill: the primary is killed under a bounded load of SSO starts and sign-ins.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { createAdmin, createUser, type SignedIn } from '../support/users.js';
+import { authorizeAtOidc, createIdp, finishFlow, meFromRefreshCookie, oidcIdpBody, startFlow, startProviders, TEST_ENV, type Providers } from '../support/sso.js';
+import { startRedisCluster, startSentinelSet, waitFor, type RedisCluster, type SentinelSet } from '../support/redis-topologies.js';
+import { sleep } from '../support/services.js';
+
+let providers: Providers;
+before(async () => {
+  providers = await startProviders();
+});
+after(() => providers.stop());
+
+/** The SSO flow and the limiter, on whatever Redis the gateway was given. */
+async function signInThroughSsoAndGetBanned(gw: TestGateway, admin: SignedIn): Promise<void> {
+  const uid = await createIdp(gw, admin, oidcIdpBody(providers.op));
+  const flow = await startFlow(gw, uid, { redirect: '/apps/wiki' });
+  const callback = await authorizeAtOidc(gw, flow.authorizeUrl, 'alice');
+  const res = await finishFlow(gw, callback, flow.cookie);
+  assert.equal(res.status, 302, JSON.stringify(res.body));
+  assert.equal(res.headers.location, '/apps/wiki');
+  assert.equal((await meFromRefreshCookie(gw, res.headers['set-cookie'])).username, 'alice-sub');
+  // The flow record was single use: replaying the callback finds nothing.
+  assert.equal((await finishFlow(gw, callback, flow.cookie)).status, 400, 'a replayed callback is refused');
+
+  const victim = await createUser(gw, {}, admin);
+  const max = gw.deps.config.regulation.perUser.maxFailures;
+  const attempt = (password: string) => gw.http.post('/api/v1/auth/signin').send({ passwordCredentials: { username: victim.username, password } });
+  for (let i = 0; i < max; i++) assert.equal((await attempt('wrong')).status, 401, `failure ${i + 1}`);
+  const banned = await attempt(victim.password);
+  assert.equal(banned.status, 429, 'the ban is counted in this Redis');
+}
+
+describe('Redis Sentinel', () => {
+  let set: SentinelSet;
+  before(async () => {
+    set = await startSentinelSet();
+  });
+  after(() => set.stop());
+
+  test('an SSO flow and the sign-in limiter work with GATEWAY_REDIS_URL=redis+sentinel://…/<primary>', async () => {
+    const gw = await startTestGateway('mariadb', { env: { ...TEST_ENV, GATEWAY_REDIS_URL: set.url } });
+    try {
+      assert.equal(gw.deps.config.redis?.kind, 'sentinel');
+      await signInThroughSsoAndGetBanned(gw, await createAdmin(gw));
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('Redis Cluster', () => {
+  let cluster: RedisCluster;
+  before(async () => {
+    cluster = await startRedisCluster();
+  });
+  after(() => cluster.stop());
+
+  test('an SSO flow and the sign-in limiter work with GATEWAY_REDIS_CLUSTER_NODES (3 primaries)', async () => {
+    const gw = await startTestGateway('mariadb', { env: { ...TEST_ENV, GATEWAY_REDIS_URL: '', GATEWAY_REDIS_CLUSTER_NODES: cluster.nodeList } });
+    try {
+      assert.equal(gw.deps.config.redis?.kind, 'cluster');
+      await signInThroughSsoAndGetBanned(gw, await createAdmin(gw));
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('Redis Sentinel failover drill', () => {
+  let set: SentinelSet;
+  before(async () => {
+    set = await startSentinelSet();
+  });
+  after(() => set.stop());
+
+  test('killing the primary under load: every answer is 2xx/302 or a clean 503, none hangs, service resumes within 10 s of the promotion, nothing half-written', { timeout: 120_000 }, async () => {
+    const gw = await startTestGateway('mariadb', { env: { ...TEST_ENV, GATEWAY_REDIS_URL: set.url } });
+    try {
+      const admin = await createAdmin(gw);
+      const uid = await createIdp(gw, admin, oidcIdpBody(providers.op));
+      const user = await createUser(gw, {}, admin);
+      const outcomes: { at: number; kind: 'start' | 'signin'; status: number }[] = [];
+      let signedIn = 0;
+      let stopping = false;
+      const REQUEST_TIMEOUT_MS = 8_000; // "no hang": each request answers well within the client's patience
+      const worker = async (n: number) => {
+        for (let i = 0; !stopping; i++) {
+          const kind = (i + n) % 2 === 0 ? 'start' : 'signin';
+          const req =
+            kind === 'start'
+              ? gw.http.get(`/auth/sso/${uid}`).set('Accept', 'application/json')
+              : gw.http.post('/api/v1/auth/signin').send({ passwordCredentials: { username: user.username, password: user.password } });
+          const res = await req.timeout(REQUEST_TIMEOUT_MS).then(
+            (r) => r,
+            (err: { timeout?: number; code?: string }) => ({ status: err.timeout ? -1 : -2 }),
+          );
+          if (kind === 'signin' && res.status === 200) signedIn++;
+          outcomes.push({ at: Date.now(), kind, status: res.status });
+          await sleep(20); // bounded load: at most ~4 requests in flight
+        }
+      };
+      const workers = [0, 1, 2, 3].map(worker);
+      await waitFor('the load to run (an SSO start and a sign-in answered)', async () =>
+        outcomes.some((o) => o.kind === 'start' && o.status === 302) && outcomes.some((o) => o.kind === 'signin' && o.status === 200),
+      );
+      const primaryBefore = await set.currentPrimaryPort();
+      assert.equal(primaryBefore, set.primary.port);
+      const killedAt = Date.now();
+      await set.primary.kill();
+      await waitFor('the Sentinels to promote the replica', async () => (await set.currentPrimaryPort()) === set.replica.port, 30_000);
+      const promotedAt = Date.now();
+      const tally = () => {
+        const statuses = new Map<string, number>();
+        for (const o of outcomes) statuses.set(`${o.kind} ${o.status}`, (statuses.get(`${o.kind} ${o.status}`) ?? 0) + 1);
+        return JSON.stringify(Object.fromEntries(statuses));
+      };
+      await waitFor('a successful SSO start after the promotion', async () => outcomes.some((o) => o.at > promotedAt && o.kind === 'start' && o.status === 302), 15_000).catch((err: Error) => {
+        stopping = true;
+        throw new Error(`${err.message}: ${tally()}; after the promotion: ${JSON.stringify(outcomes.filter((o) => o.at > promotedAt).slice(0, 10))}`);
+      });
+      await sleep(1_000);
+      stopping = true;
+      await Promise.all(workers);
+
+      const summary = tally();
+      const unexpected = outcomes.filter((o) => !(o.status === 503 || (o.kind === 'start' ? o.status === 302 : o.status === 200)));
+      assert.deepEqual(unexpected, [], `only 2xx/302 or 503; no 500, no hang (-1 = timed out): ${summary}`);
+      assert.ok(outcomes.some((o) => o.at > killedAt && o.at < promotedAt && o.status === 503), `the outage was seen as 503s: ${summary}`);
+      const firstStartAfter = outcomes.find((o) => o.at > promotedAt && o.kind === 'start' && o.status === 302)!;
+      const resumedMs = firstStartAfter.at - promotedAt;
+      assert.ok(resumedMs <= 10_000, `service resumed ${resumedMs} ms after the promotion`);
+      console.log(`# failover drill: promoted ${promotedAt - killedAt} ms after the kill, SSO starts resumed ${resumedMs} ms after the promotion; ${summary}`);
+
+      // Nothing half-written: every sign-in that answered 200 has exactly one live session, and no other exists.
+      const sessions = await gw.deps.store.sessions.listActiveByUser(user.id, gw.clock.now());
+      assert.equal(sessions.length, signedIn, `${signedIn} sign-ins answered 200`);
+      // And the whole flow works on the promoted primary.
+      const flow = await startFlow(gw, uid);
+      const res = await finishFlow(gw, await authorizeAtOidc(gw, flow.authorizeUrl, 'alice'), flow.cookie);
+      assert.equal(res.status, 302, JSON.stringify(res.body));
+    } finally {
+      await gw.close();
+    }
+  });
+});
