@@ -37,6 +37,7 @@ import {
 import { showSignInPage, submitSignInForm } from './web/signin-handlers.js';
 import { finishSso, startSso } from './web/sso-handlers.js';
 import { stylesheet } from './web/stylesheet.js';
+import { serveOpenApiDocument } from './openapi/openapi-document.js';
 import { listSessionsHandler, revokeSessionHandler, signOutEverywhereHandler } from './users/session-handlers.js';
 import { deleteUserHandler, getUserHandler, listUsersHandler, patchUserHandler } from './users/user-admin-handlers.js';
 
@@ -53,7 +54,7 @@ export interface Route {
 
 export function routeTable(deps: Deps): Route[] {
   const session = browserSession(deps);
-  return [
+  const table: Route[] = [
     { method: 'get', path: '/healthz', access: 'public', bearer: 'ignore', handlers: [liveness] },
     { method: 'get', path: '/readyz', access: 'public', bearer: 'ignore', handlers: [readiness(deps)] },
 
@@ -113,7 +114,11 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'post', path: '/api/v1/instance/signing-keys', access: 'admin', handlers: [rotateSigningKeyHandler(deps)] },
 
     { method: 'get', path: '/api/v1/audit-logs', access: 'admin', handlers: [listAuditLogs(deps)] },
+
+    // The OpenAPI 3.1 document of this table (openapi/), generated from it and the handlers' zod schemas.
+    { method: 'get', path: '/api/v1/openapi.json', access: 'public', bearer: 'ignore', handlers: [serveOpenApiDocument(() => table, deps.config.instanceUrl)] },
   ];
+  return table;
 }
 
 /**

@@ -6,7 +6,7 @@ import { rfc3339 } from '../http/timestamps.js';
 import { parseInput } from '../http/validate.js';
 import { AUDIT_EVENTS, type AuditEntry } from './audit-log.js';
 
-const query = z.object({
+export const query = z.object({
   pageSize: z.coerce.number().int().min(1).max(500).default(50),
   pageToken: z.string().regex(/^[0-9]{1,15}$/, 'not a page token from this API').optional(),
   event: z.enum(AUDIT_EVENTS).optional(),

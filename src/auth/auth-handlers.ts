@@ -20,7 +20,7 @@ import {
   rotateRefreshToken,
 } from '../sessions/session-lifecycle.js';
 
-const signInSchema = z.object({
+export const signInSchema = z.object({
   passwordCredentials: z
     .object({ username: z.string().min(1).max(256), password: z.string().max(1024) })
     .optional(),

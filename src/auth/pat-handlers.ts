@@ -27,7 +27,7 @@ const int32 = z.union([z.number().int(), z.string().regex(/^-?[0-9]{1,10}$/).tra
 );
 
 // Strict: a body with fields of some other request is a mistake worth a 400, not a token with defaults.
-const createSchema = z.strictObject({
+export const createSchema = z.strictObject({
   /** Memos' request carries the parent in the path; a body copy is allowed and ignored. */
   parent: z.string().max(128).optional(),
   description: z.string().max(256).default(''),
@@ -36,7 +36,7 @@ const createSchema = z.strictObject({
   password: z.string().max(1024).optional(),
 });
 
-const legacyCreateSchema = z.strictObject({
+export const legacyCreateSchema = z.strictObject({
   name: z.string().max(256).default(''),
   expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
   password: z.string().max(1024).optional(),

@@ -11,12 +11,12 @@ import { generalSettingPatchSchema, getGeneralSetting, patchGeneralSetting, toIn
 
 const VERSION = '0.1.0';
 
-const settingBody = z.object({
+export const settingBody = z.object({
   name: z.string().max(128).optional(),
   generalSetting: generalSettingPatchSchema,
 });
 
-const legacyBody = z.object({
+export const legacyBody = z.object({
   setting: settingBody,
   updateMask: z.union([z.array(z.string().max(64)).max(16), z.string().max(256)]).optional(),
 });

@@ -10,7 +10,7 @@ import { listIdps } from './idp-lookup.js';
 import { originOf, recordAudit } from '../audit/audit-log.js';
 import { findPrincipal } from '../auth/principal.js';
 
-const createQuery = z.object({ identityProviderId: z.string().max(64).optional() });
+export const createQuery = z.object({ identityProviderId: z.string().max(64).optional() });
 
 const uidOf = (params: Record<string, unknown>) => String(params.uid ?? '');
 

@@ -40,7 +40,7 @@ export const identityProviderInput = z.object({
 export type IdentityProviderInput = z.infer<typeof identityProviderInput>;
 export type OAuth2ConfigInput = z.infer<typeof oauth2ConfigInput>;
 
-const updateMaskInput = z.union([
+export const updateMaskInput = z.union([
   z.string().max(512),
   z.array(z.string().max(128)).max(16),
   z.object({ paths: z.array(z.string().max(128)).max(16) }),

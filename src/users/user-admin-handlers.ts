@@ -16,7 +16,7 @@ import { parseOldPassword, parseUserUpdate } from './user-update-input.js';
 import { toUserJson } from './user-json.js';
 import { originOf, recordAudit } from '../audit/audit-log.js';
 
-const listQuery = z.object({
+export const listQuery = z.object({
   pageSize: z.coerce.number().int().min(0).max(MAX_PAGE_SIZE).optional(),
   pageToken: z.string().max(64).optional(),
 });

@@ -10,7 +10,7 @@ import { createUser } from './create-user.js';
 import { toUserJson } from './user-json.js';
 import { usernameSchema } from './username.js';
 
-const createUserSchema = z.object({
+export const createUserSchema = z.object({
   username: usernameSchema,
   password: z.string().max(1024),
   email: z.union([z.email().max(256), z.literal('')]).default(''),
@@ -18,7 +18,7 @@ const createUserSchema = z.object({
   role: z.enum(['ADMIN', 'USER', 'ROLE_UNSPECIFIED']).optional(),
 });
 
-const createUserQuery = z.object({
+export const createUserQuery = z.object({
   userId: z.string().max(64).optional(),
   validateOnly: z.enum(['true', 'false']).optional(),
 });

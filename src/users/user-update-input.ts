@@ -30,7 +30,7 @@ const CLEARABLE: ReadonlySet<Field> = new Set(['displayName', 'email', 'avatarUr
 
 const AVATAR = /^(https?:\/\/\S+|data:image\/(png|jpeg|jpg|gif|webp);base64,[A-Za-z0-9+/=]+)$/;
 
-const bodySchema = z.object({
+export const bodySchema = z.object({
   username: usernameSchema.optional(),
   displayName: z.string().max(256).optional(),
   email: z.union([z.email().max(256), z.literal('')]).optional(),
@@ -41,7 +41,7 @@ const bodySchema = z.object({
   password: z.string().max(1024).optional(),
 });
 
-const querySchema = z.object({
+export const querySchema = z.object({
   updateMask: z.string().max(512).optional(),
   update_mask: z.string().max(512).optional(),
 });

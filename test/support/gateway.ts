@@ -13,6 +13,8 @@ import { requireConfig } from '../../src/config.js';
 import { closeDeps, openDeps, type Deps } from '../../src/deps.js';
 import { createLogger } from '../../src/logger.js';
 import { FakeClock } from './fake-clock.js';
+import { createResponseChecker } from './openapi-check.js';
+import { routeTable } from '../../src/routes.js';
 import { createTestDatabase } from './mysql.js';
 import { testRedisUrl, uniqueKeyPrefix } from './redis.js';
 
@@ -86,6 +88,8 @@ export async function startTestGateway(mode: StorageMode, options: TestGatewayOp
     ...(storage.redisKeyPrefix ? { redisKeyPrefix: storage.redisKeyPrefix } : {}),
   });
   const app = createApp(deps);
+  // Every answer given through `http` is checked against the OpenAPI document; close() fails on a mismatch.
+  const responses = createResponseChecker(routeTable(deps), config.instanceUrl);
   let server: ReturnType<Express['listen']> | null = null;
   let baseUrl: string | null = null;
   return {
@@ -94,7 +98,7 @@ export async function startTestGateway(mode: StorageMode, options: TestGatewayOp
     deps,
     app,
     clock,
-    http: supertest(app),
+    http: supertest(responses.wrap(app)),
     async listen() {
       if (baseUrl) return baseUrl;
       server = app.listen(0, '127.0.0.1');
@@ -109,6 +113,9 @@ export async function startTestGateway(mode: StorageMode, options: TestGatewayOp
       }
       await closeDeps(deps);
       if (ownsStorage) await storage.destroy();
+      if (responses.mismatches.length > 0) {
+        throw new Error(`responses that do not match the OpenAPI document (src/openapi/):\n  ${responses.mismatches.join('\n  ')}`);
+      }
     },
   };
 }

@@ -1,0 +1,155 @@
+// The JSON the REST API answers with, as zod schemas: the source of the OpenAPI document's response schemas
+// (openapi-document.ts). They describe what the *-json.ts serialisers build; the API tests check every real
+// response against the document generated from them, so a serialiser and its schema cannot drift apart.
+import { z } from 'zod';
+import { AUDIT_EVENTS } from '../audit/audit-log.js';
+
+const time = z.string().describe('RFC 3339 time');
+
+export const errorBody = z
+  .object({
+    code: z.number().int().describe('google.rpc.Code: 3 invalid argument, 5 not found, 7 permission denied, 16 unauthenticated, …'),
+    message: z.string(),
+    details: z.array(z.unknown()),
+  })
+  .meta({ id: 'Error' });
+
+export const empty = z.object({}).meta({ id: 'Empty' });
+
+export const user = z
+  .object({
+    name: z.string().describe('users/{id}'),
+    role: z.enum(['ADMIN', 'USER']),
+    username: z.string(),
+    email: z.string().describe('"" unless the caller is this user or an admin'),
+    displayName: z.string(),
+    avatarUrl: z.string(),
+    description: z.string(),
+    state: z.enum(['NORMAL', 'ARCHIVED']),
+    createTime: time,
+    updateTime: time,
+  })
+  .meta({ id: 'User' });
+
+export const signInResponse = z
+  .object({ user, accessToken: z.string(), accessTokenExpiresAt: time })
+  .meta({ id: 'SignInResponse' });
+
+export const refreshResponse = z.object({ accessToken: z.string(), expiresAt: time }).meta({ id: 'RefreshResponse' });
+
+export const currentUserResponse = z.object({ user }).meta({ id: 'GetCurrentUserResponse' });
+
+export const listUsersResponse = z
+  .object({ users: z.array(user), nextPageToken: z.string(), totalSize: z.number().int() })
+  .meta({ id: 'ListUsersResponse' });
+
+export const pat = z
+  .object({
+    name: z.string().describe('users/{id}/personalAccessTokens/{tokenId}'),
+    description: z.string(),
+    createdAt: time,
+    expiresAt: time.optional(),
+    lastUsedAt: time.optional(),
+  })
+  .meta({ id: 'PersonalAccessToken' });
+
+export const createPatResponse = z
+  .object({ personalAccessToken: pat, token: z.string().describe('memos_pat_…, shown once') })
+  .meta({ id: 'CreatePersonalAccessTokenResponse' });
+
+export const listPatsResponse = z
+  .object({ personalAccessTokens: z.array(pat), nextPageToken: z.string(), totalSize: z.number().int() })
+  .meta({ id: 'ListPersonalAccessTokensResponse' });
+
+const legacyAccessToken = z
+  .object({ name: z.string(), tokenId: z.string(), createdAt: time, expiresAt: time.optional(), lastUsedAt: time.optional() })
+  .meta({ id: 'LegacyAccessToken' });
+
+export const listLegacyAccessTokensResponse = z.object({ accessTokens: z.array(legacyAccessToken) }).meta({ id: 'ListAccessTokensResponse' });
+
+export const createLegacyAccessTokenResponse = z
+  .object({ accessToken: z.string(), name: z.string(), expiresAt: time.optional(), tokenId: z.string() })
+  .meta({ id: 'CreateAccessTokenResponse' });
+
+export const session = z
+  .object({
+    name: z.string().describe('users/{id}/sessions/{sessionId}'),
+    sessionId: z.string(),
+    createTime: time,
+    lastAccessedTime: time,
+    clientInfo: z.object({
+      userAgent: z.string(),
+      ipAddress: z.string(),
+      deviceType: z.string(),
+      os: z.string(),
+      browser: z.string(),
+    }),
+  })
+  .meta({ id: 'Session' });
+
+export const listSessionsResponse = z.object({ sessions: z.array(session) }).meta({ id: 'ListSessionsResponse' });
+
+export const instanceProfile = z
+  .object({ version: z.string(), demo: z.boolean(), instanceUrl: z.string(), needsSetup: z.boolean() })
+  .meta({ id: 'InstanceProfile' });
+
+export const instanceSetting = z
+  .object({ name: z.string(), generalSetting: z.record(z.string(), z.unknown()).optional() })
+  .meta({ id: 'InstanceSetting' });
+
+export const identityProvider = z
+  .object({
+    name: z.string().describe('identity-providers/{uid}'),
+    type: z.literal('OAUTH2'),
+    title: z.string(),
+    identifierFilter: z.string(),
+    config: z.object({
+      oauth2Config: z.object({
+        clientId: z.string(),
+        clientSecret: z.literal('').describe('write-only: always ""'),
+        authUrl: z.string(),
+        tokenUrl: z.string(),
+        userInfoUrl: z.string(),
+        scopes: z.array(z.string()),
+        fieldMapping: z.object({
+          identifier: z.string(),
+          displayName: z.string(),
+          email: z.string(),
+          avatarUrl: z.string(),
+          username: z.string().optional(),
+        }),
+        issuer: z.string().optional(),
+        redirectUris: z.array(z.string()).optional(),
+        tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).optional(),
+      }),
+    }),
+  })
+  .meta({ id: 'IdentityProvider' });
+
+export const listIdentityProvidersResponse = z
+  .object({ identityProviders: z.array(identityProvider) })
+  .meta({ id: 'ListIdentityProvidersResponse' });
+
+const signingKey = z.object({ kid: z.string(), createTime: time, signing: z.boolean(), retireTime: time.optional() });
+export const listSigningKeysResponse = z.object({ signingKeys: z.array(signingKey) }).meta({ id: 'ListSigningKeysResponse' });
+export const rotateSigningKeyResponse = z.object({ kid: z.string(), createTime: time }).meta({ id: 'RotateSigningKeyResponse' });
+
+const auditLog = z
+  .object({
+    name: z.string().describe('auditLogs/{id}'),
+    id: z.number().int(),
+    createTime: time,
+    event: z.enum(AUDIT_EVENTS),
+    actorUserId: z.number().int().nullable(),
+    subjectUserId: z.number().int().nullable(),
+    subject: z.string(),
+    ipAddress: z.string(),
+    userAgent: z.string(),
+    detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  })
+  .meta({ id: 'AuditLog' });
+
+export const listAuditLogsResponse = z.object({ auditLogs: z.array(auditLog), nextPageToken: z.string() }).meta({ id: 'ListAuditLogsResponse' });
+
+export const liveness = z.object({ status: z.literal('ok') });
+export const readiness = z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.enum(['ok', 'unavailable'])) });

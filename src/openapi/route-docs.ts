@@ -1,0 +1,80 @@
+// What the OpenAPI document says about each route of the route table, keyed `METHOD path` as routes.ts spells
+// them: a summary, the zod schemas the handler validates its input with, and the schema of its answer. A unit
+// test fails when a route of the table has no entry here, or an entry names no route.
+import type { z } from 'zod';
+import { query as auditLogQuery } from '../audit/audit-handlers.js';
+import { signInSchema } from '../auth/auth-handlers.js';
+import { createSchema as createPatBody, legacyCreateSchema as createLegacyAccessTokenBody } from '../auth/pat-handlers.js';
+import { legacyBody as legacySettingBody, settingBody } from '../settings/settings-handlers.js';
+import { createQuery as createIdpQuery } from '../sso/idp-handlers.js';
+import { identityProviderInput } from '../sso/idp-input.js';
+import { listQuery as listUsersQuery } from '../users/user-admin-handlers.js';
+import { createUserQuery, createUserSchema } from '../users/user-handlers.js';
+import { bodySchema as userUpdateBody, querySchema as userUpdateQuery } from '../users/user-update-input.js';
+import * as api from './api-schemas.js';
+
+export interface RouteDoc {
+  summary: string;
+  tag: string;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** The JSON answer on success (200). */
+  response?: z.ZodType;
+  /** Answers HTML (200) or a redirect (302) instead of JSON. */
+  kind?: 'html' | 'redirect' | 'css' | 'verify';
+}
+
+const json = (tag: string, summary: string, response: z.ZodType, extra: Omit<RouteDoc, 'summary' | 'tag' | 'response'> = {}): RouteDoc => ({ tag, summary, response, ...extra });
+
+export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
+  'GET /healthz': json('health', 'Liveness: the process answers', api.liveness),
+  'GET /readyz': json('health', 'Readiness: the database and Redis answer; 503 while draining', api.readiness),
+
+  'ALL /auth/verify': { tag: 'forward-auth', kind: 'verify', summary: 'Forward auth for nginx auth_request (reads X-Original-URL): 200 with identity headers, 401, 403' },
+  'ALL /auth/verify/forward-auth': { tag: 'forward-auth', kind: 'verify', summary: 'Forward auth for Traefik/Caddy (reads X-Forwarded-Method/Proto/Host/Uri only)' },
+
+  'GET /auth': { tag: 'browser', kind: 'html', summary: 'The sign-in page (password form and provider buttons)' },
+  'POST /auth/signin': { tag: 'browser', kind: 'redirect', summary: 'The sign-in page\'s form post (username, password, redirect); 302 to the checked return URL' },
+  'GET /auth/assets/gateway.css': { tag: 'browser', kind: 'css', summary: 'The sign-in page\'s stylesheet' },
+  'GET /auth/sso/{uid}': { tag: 'browser', kind: 'redirect', summary: 'Starts an SSO flow: 302 to the provider (PKCE S256, state, nonce)' },
+  'GET /auth/callback': { tag: 'browser', kind: 'redirect', summary: 'The providers\' redirect URI: finishes the flow, sets the cookies, 302 to the return URL' },
+
+  'POST /api/v1/auth/signin': json('auth', 'Sign in with a password or SSO credentials; sets memos_refresh', api.signInResponse, { body: signInSchema }),
+  'POST /api/v1/auth/refresh': json('auth', 'Rotate the refresh cookie and get a new access token', api.refreshResponse),
+  'POST /api/v1/auth/signout': json('auth', 'End this session (every credential that came from it)', api.empty),
+  'GET /api/v1/auth/me': json('auth', 'The caller', api.currentUserResponse),
+
+  'POST /api/v1/users': json('users', 'Sign up (or, as an admin, create a user); the first user becomes the admin', api.user, { body: createUserSchema, query: createUserQuery }),
+  'GET /api/v1/users': json('users', 'List users', api.listUsersResponse, { query: listUsersQuery }),
+  'GET /api/v1/users/{user}': json('users', 'A user (by id, username or `me`)', api.user),
+  'PATCH /api/v1/users/{user}': json('users', 'Update a user (fields named by updateMask)', api.user, { body: userUpdateBody, query: userUpdateQuery }),
+  'DELETE /api/v1/users/{user}': json('users', 'Delete a user', api.empty),
+
+  'GET /api/v1/users/{user}/personalAccessTokens': json('tokens', 'List personal access tokens (never the token)', api.listPatsResponse),
+  'POST /api/v1/users/{user}/personalAccessTokens': json('tokens', 'Create a personal access token (shown once); needs a recent sign-in or the password', api.createPatResponse, { body: createPatBody }),
+  'DELETE /api/v1/users/{user}/personalAccessTokens/{tokenId}': json('tokens', 'Revoke a personal access token', api.empty),
+  'GET /api/v1/users/{user}/access_tokens': json('tokens', 'List personal access tokens (the older docs\' shape)', api.listLegacyAccessTokensResponse),
+  'POST /api/v1/users/{user}/access_tokens': json('tokens', 'Create a personal access token (the older docs\' shape)', api.createLegacyAccessTokenResponse, { body: createLegacyAccessTokenBody }),
+  'DELETE /api/v1/users/{user}/access_tokens/{tokenId}': json('tokens', 'Revoke a personal access token (the older docs\' shape)', api.empty),
+
+  'GET /api/v1/users/{user}/sessions': json('sessions', 'Signed-in devices', api.listSessionsResponse),
+  'DELETE /api/v1/users/{user}/sessions': json('sessions', 'Sign out everywhere', api.empty),
+  'DELETE /api/v1/users/{user}/sessions/{sessionId}': json('sessions', 'Sign one device out', api.empty),
+
+  'GET /api/v1/instance/profile': json('instance', 'Version, demo mode, instance URL and whether setup is needed', api.instanceProfile),
+  'GET /api/v1/instance/settings/{key}': json('instance', 'An instance setting (GENERAL; BASIC is never shown)', api.instanceSetting),
+  'PATCH /api/v1/instance/settings/{key}': json('instance', 'Update an instance setting', api.instanceSetting, { body: settingBody }),
+  'PATCH /api/v1/instance/setting': json('instance', 'Update an instance setting (the older shape)', api.instanceSetting, { body: legacySettingBody }),
+
+  'GET /api/v1/identity-providers': json('identity-providers', 'List identity providers (never a secret)', api.listIdentityProvidersResponse),
+  'POST /api/v1/identity-providers': json('identity-providers', 'Create an identity provider', api.identityProvider, { body: identityProviderInput, query: createIdpQuery }),
+  'GET /api/v1/identity-providers/{uid}': json('identity-providers', 'An identity provider', api.identityProvider),
+  'PATCH /api/v1/identity-providers/{uid}': json('identity-providers', 'Update an identity provider (fields named by updateMask)', api.identityProvider),
+  'DELETE /api/v1/identity-providers/{uid}': json('identity-providers', 'Delete an identity provider', api.empty),
+
+  'GET /api/v1/instance/signing-keys': json('instance', 'Signing keys (kids and times, never a secret)', api.listSigningKeysResponse),
+  'POST /api/v1/instance/signing-keys': json('instance', 'Rotate: a new kid signs from now on', api.rotateSigningKeyResponse),
+
+  'GET /api/v1/audit-logs': json('audit', 'The audit log, newest first', api.listAuditLogsResponse, { query: auditLogQuery }),
+  'GET /api/v1/openapi.json': { tag: 'instance', summary: 'This document (OpenAPI 3.1)' },
+};
