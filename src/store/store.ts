@@ -88,7 +88,17 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const queryTimeout = { ms: 0 };
   const db = await createKysely(options, queryTimeout);
   try {
-    await migrate(db, options.kind);
+    // Replicas starting together migrate the same database at once; Kysely's lock serialises them, but a
+    // contended lock or a lost race on the lock row surfaces as an error: try again before giving up.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await migrate(db, options.kind);
+        break;
+      } catch (err) {
+        if (options.kind !== 'mysql' || attempt >= 3) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
+    }
   } catch (err) {
     await db.destroy();
     throw err;
@@ -110,6 +120,7 @@ async function migrate(db: Kysely<Database>, kind: DatabaseKind): Promise<void> 
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`database migration ${failed ?? ''} failed`, { cause: error });
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(`database migration ${failed ? `${failed} ` : ''}failed: ${why}`, { cause: error });
   }
 }
