@@ -106,17 +106,11 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     clusterNodes: raw.GATEWAY_REDIS_CLUSTER_NODES,
     clusterPassword: raw.GATEWAY_REDIS_CLUSTER_PASSWORD,
   });
+  const errors: string[] = redis.ok ? [] : [...redis.errors];
   if (!parsed.success) {
-    return {
-      ok: false,
-      errors: [
-        ...parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`),
-        ...(redis.ok ? [] : redis.errors),
-      ],
-    };
+    return { ok: false, errors: [...parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`), ...errors] };
   }
   const e = parsed.data;
-  const errors: string[] = [];
   const instance = new URL(e.GATEWAY_INSTANCE_URL);
   const instanceUrl = instance.origin + instance.pathname.replace(/\/+$/, '');
   const database = e.GATEWAY_DATABASE_URL.startsWith('sqlite:')
@@ -164,7 +158,6 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   if (allValid && (covers(ranges, 4) || covers(ranges, 6))) {
     errors.push(`GATEWAY_TRUSTED_PROXIES: "${e.GATEWAY_TRUSTED_PROXIES}" would trust every client; list your proxies' addresses or CIDRs`);
   }
-  if (!redis.ok) errors.push(...redis.errors);
   if (errors.length > 0 || !redis.ok) return { ok: false, errors };
   const config: Config = {
     port: e.GATEWAY_PORT,

@@ -126,14 +126,16 @@ export function routeTable(deps: Deps): Route[] {
  * 404 that would suggest the path does not exist. Paths match as Express matches them: case-insensitive,
  * an optional trailing slash, `:param` = one segment.
  */
+/** A request path matches a route's path as Express matches it: case-insensitive, optional trailing slash. */
+export function routePathPattern(path: string): RegExp {
+  return new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+')}/?$`, 'i');
+}
+
 export function methodNotAllowed(routes: Route[]): RequestHandler {
   const byPattern = new Map<string, { regex: RegExp; methods: Set<string> }>();
   for (const route of routes) {
     if (route.method === 'all') continue;
-    const entry = byPattern.get(route.path) ?? {
-      regex: new RegExp(`^${route.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+')}/?$`, 'i'),
-      methods: new Set<string>(),
-    };
+    const entry = byPattern.get(route.path) ?? { regex: routePathPattern(route.path), methods: new Set<string>() };
     entry.methods.add(route.method.toUpperCase());
     if (route.method === 'get') entry.methods.add('HEAD');
     byPattern.set(route.path, entry);

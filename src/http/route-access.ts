@@ -1,10 +1,5 @@
-// Access levels for the route table. Every route names exactly one; the guard for it runs before the handler.
-//  public         anyone (a bearer, when sent, must still be valid)
-//  signed-in      any authenticated caller
-//  self           the user named by :user, interactive or PAT
-//  self-interactive  the user named by :user, signed in interactively (creating PATs)
-//  self-or-admin  the user named by :user, or an admin
-//  admin          an admin (role read from the database)
+// Access levels for the route table (ACCESS_DESCRIPTIONS says who passes each). Every route names exactly one;
+// the guard for it runs before the handler. The OpenAPI document states the same descriptions.
 import type { RequestHandler, Response } from 'express';
 import type { Deps } from '../deps.js';
 import { invalidArgument, notFound, permissionDenied } from '../errors.js';
@@ -13,6 +8,15 @@ import type { User } from '../users/user.js';
 
 export const ACCESS_LEVELS = ['public', 'signed-in', 'self', 'self-interactive', 'self-or-admin', 'admin'] as const;
 export type Access = (typeof ACCESS_LEVELS)[number];
+
+export const ACCESS_DESCRIPTIONS: Readonly<Record<Access, string>> = {
+  public: 'anyone (a bearer token, when sent, must still be valid)',
+  'signed-in': 'any signed-in caller (access token or personal access token)',
+  self: 'the user named by {user} (access token or personal access token)',
+  'self-interactive': 'the user named by {user}, signed in interactively (not a personal access token): creating PATs',
+  'self-or-admin': 'the user named by {user}, or an admin',
+  admin: 'an admin (role read from the database)',
+};
 
 const USERNAME_OR_ID = /^(me|[0-9]{1,15}|[A-Za-z0-9][A-Za-z0-9-]{0,34}[A-Za-z0-9]|[A-Za-z0-9])$/;
 

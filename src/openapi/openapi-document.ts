@@ -5,34 +5,27 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import type { Access } from '../http/route-access.js';
+import { ACCESS_DESCRIPTIONS } from '../http/route-access.js';
+import type { Route } from '../routes.js';
 import { errorBody } from './api-schemas.js';
 import { ROUTE_DOCS, type RouteDoc } from './route-docs.js';
 
-export interface DocumentedRoute {
-  method: 'get' | 'post' | 'patch' | 'delete' | 'all';
-  path: string;
-  access: Access;
-}
+export type DocumentedRoute = Pick<Route, 'method' | 'path' | 'access'>;
 
 /** `/api/v1/users/:user` → `/api/v1/users/{user}`. */
 export function openApiPath(expressPath: string): string {
   return expressPath.replace(/:([A-Za-z]+)/g, '{$1}');
 }
 
+/** The OpenAPI operations of a route: `all` (forward auth takes any method) is documented as GET and POST. */
+export function documentedMethods(route: Pick<DocumentedRoute, 'method'>): readonly ('get' | 'post' | 'patch' | 'delete')[] {
+  return route.method === 'all' ? ['get', 'post'] : [route.method];
+}
+
 /** The key of a route in ROUTE_DOCS: `GET /api/v1/users/{user}`. */
 export function routeDocKey(route: Pick<DocumentedRoute, 'method' | 'path'>): string {
   return `${route.method.toUpperCase()} ${openApiPath(route.path)}`;
 }
-
-const ACCESS_DESCRIPTIONS: Record<Access, string> = {
-  public: 'anyone (a bearer token, when sent, must still be valid)',
-  'signed-in': 'any signed-in caller (access token or personal access token)',
-  self: 'the user named by {user} (access token or personal access token)',
-  'self-interactive': 'the user named by {user}, signed in interactively (not a personal access token)',
-  'self-or-admin': 'the user named by {user}, or an admin',
-  admin: 'an admin',
-};
 
 function responsesOf(doc: RouteDoc | undefined): RouteConfig['responses'] {
   const error = { description: 'An error: {code, message, details}', content: { 'application/json': { schema: errorBody } } };
@@ -79,7 +72,7 @@ export function buildOpenApiDocument(routes: readonly DocumentedRoute[], instanc
       ...(doc?.query ? { query: doc.query } : {}),
       ...(doc?.body ? { body: { content: { 'application/json': { schema: doc.body } } } } : {}),
     };
-    for (const method of route.method === 'all' ? (['get', 'post'] as const) : [route.method]) {
+    for (const method of documentedMethods(route)) {
       registry.registerPath({
         method,
         path: openApiPath(route.path),

@@ -27,8 +27,7 @@ async function command<T>(run: Promise<T>): Promise<T> {
 }
 
 export interface RedisStoreOptions {
-  /** Which Redis; a plain `redis://` URL is shorthand for one server. */
-  target: RedisTarget | string;
+  target: RedisTarget;
   keyPrefix?: string;
   commandTimeoutMs?: number;
 }
@@ -68,7 +67,7 @@ export function connectRedis(target: RedisTarget, options: { keyPrefix: string; 
       failoverDetector: true,
     });
   }
-  return new Redis(target.url, { ...common, enableOfflineQueue: false, lazyConnect: false, retryStrategy });
+  return new Redis(target.url, { ...common, enableOfflineQueue: false, retryStrategy });
 }
 
 export class RedisEphemeralStore implements EphemeralStore {
@@ -76,8 +75,7 @@ export class RedisEphemeralStore implements EphemeralStore {
   readonly client: Redis | Cluster;
 
   constructor(options: RedisStoreOptions) {
-    const target: RedisTarget = typeof options.target === 'string' ? { kind: 'standalone', url: options.target } : options.target;
-    this.client = connectRedis(target, { keyPrefix: options.keyPrefix ?? 'gw:', commandTimeoutMs: options.commandTimeoutMs ?? 1000 });
+    this.client = connectRedis(options.target, { keyPrefix: options.keyPrefix ?? 'gw:', commandTimeoutMs: options.commandTimeoutMs ?? 1000 });
     // Connection errors surface on the commands; without a listener ioredis would log them unhandled.
     this.client.on('error', () => {});
   }

@@ -23,7 +23,7 @@ const backends: Backend[] = [
   {
     name: 'redis',
     make: async () => {
-      const s = new RedisEphemeralStore({ target: testRedisUrl(), keyPrefix: uniqueKeyPrefix() });
+      const s = new RedisEphemeralStore({ target: { kind: 'standalone', url: testRedisUrl() }, keyPrefix: uniqueKeyPrefix() });
       await s.waitUntilReady();
       return s;
     },

@@ -6,6 +6,7 @@ import type { EphemeralStore } from '../../src/state/ephemeral-store.js';
 import { MemoryEphemeralStore } from '../../src/state/memory-store.js';
 import { RedisEphemeralStore } from '../../src/state/redis-store.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { sleep } from '../support/services.js';
 import { testRedisUrl, uniqueKeyPrefix } from '../support/redis.js';
 import { startRedisCluster, startSentinelSet, type RedisCluster, type SentinelSet } from '../support/redis-topologies.js';
 import { parseRedisTarget, type RedisTarget } from '../../src/state/redis-target.js';
@@ -21,8 +22,6 @@ interface Backend {
 }
 
 const clock = new FakeClock();
-const realTime = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 function targetOf(env: { url?: string; clusterNodes?: string }): RedisTarget {
   const parsed = parseRedisTarget(env);
   assert.ok(parsed.ok && parsed.target, JSON.stringify(parsed));
@@ -41,26 +40,22 @@ const backends: Backend[] = [
   { name: 'memory', make: async () => new MemoryEphemeralStore(clock), pass: async (ms) => clock.advance(ms) },
   {
     name: 'redis',
-    make: async () => {
-      const s = new RedisEphemeralStore({ target: testRedisUrl(), keyPrefix: uniqueKeyPrefix() });
-      await s.waitUntilReady();
-      return s;
-    },
-    pass: realTime,
+    make: () => connected(targetOf({ url: testRedisUrl() })),
+    pass: sleep,
   },
   {
     name: 'redis-sentinel',
     setup: async () => void (sentinelSet = await startSentinelSet()),
     teardown: async () => sentinelSet?.stop(),
     make: () => connected(targetOf({ url: sentinelSet!.url })),
-    pass: realTime,
+    pass: sleep,
   },
   {
     name: 'redis-cluster',
     setup: async () => void (cluster = await startRedisCluster()),
     teardown: async () => cluster?.stop(),
     make: () => connected(targetOf({ clusterNodes: cluster!.nodeList })),
-    pass: realTime,
+    pass: sleep,
   },
 ];
 

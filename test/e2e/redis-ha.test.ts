@@ -6,8 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createAdmin, createUser, type SignedIn } from '../support/users.js';
 import { authorizeAtOidc, createIdp, finishFlow, meFromRefreshCookie, oidcIdpBody, startFlow, startProviders, TEST_ENV, type Providers } from '../support/sso.js';
-import { startRedisCluster, startSentinelSet, waitFor, type RedisCluster, type SentinelSet } from '../support/redis-topologies.js';
-import { sleep } from '../support/services.js';
+import { startRedisCluster, startSentinelSet, type SentinelSet } from '../support/redis-topologies.js';
+import { sleep, waitFor } from '../support/services.js';
 
 let providers: Providers;
 before(async () => {
@@ -35,41 +35,46 @@ async function signInThroughSsoAndGetBanned(gw: TestGateway, admin: SignedIn): P
   assert.equal(banned.status, 429, 'the ban is counted in this Redis');
 }
 
-describe('Redis Sentinel', () => {
-  let set: SentinelSet;
-  before(async () => {
-    set = await startSentinelSet();
-  });
-  after(() => set.stop());
+const TOPOLOGIES = [
+  {
+    suite: 'Redis Sentinel',
+    title: 'an SSO flow and the sign-in limiter work with GATEWAY_REDIS_URL=redis+sentinel://…/<primary>',
+    kind: 'sentinel',
+    start: async () => {
+      const set = await startSentinelSet();
+      return { env: { GATEWAY_REDIS_URL: set.url }, stop: () => set.stop() };
+    },
+  },
+  {
+    suite: 'Redis Cluster',
+    title: 'an SSO flow and the sign-in limiter work with GATEWAY_REDIS_CLUSTER_NODES (3 primaries)',
+    kind: 'cluster',
+    start: async () => {
+      const cluster = await startRedisCluster();
+      return { env: { GATEWAY_REDIS_URL: '', GATEWAY_REDIS_CLUSTER_NODES: cluster.nodeList }, stop: () => cluster.stop() };
+    },
+  },
+] as const;
 
-  test('an SSO flow and the sign-in limiter work with GATEWAY_REDIS_URL=redis+sentinel://…/<primary>', async () => {
-    const gw = await startTestGateway('mariadb', { env: { ...TEST_ENV, GATEWAY_REDIS_URL: set.url } });
-    try {
-      assert.equal(gw.deps.config.redis?.kind, 'sentinel');
-      await signInThroughSsoAndGetBanned(gw, await createAdmin(gw));
-    } finally {
-      await gw.close();
-    }
-  });
-});
+for (const topology of TOPOLOGIES) {
+  describe(topology.suite, () => {
+    let redis: { env: Record<string, string>; stop(): Promise<void> };
+    before(async () => {
+      redis = await topology.start();
+    });
+    after(() => redis.stop());
 
-describe('Redis Cluster', () => {
-  let cluster: RedisCluster;
-  before(async () => {
-    cluster = await startRedisCluster();
+    test(topology.title, async () => {
+      const gw = await startTestGateway('mariadb', { env: { ...TEST_ENV, ...redis.env } });
+      try {
+        assert.equal(gw.deps.config.redis?.kind, topology.kind);
+        await signInThroughSsoAndGetBanned(gw, await createAdmin(gw));
+      } finally {
+        await gw.close();
+      }
+    });
   });
-  after(() => cluster.stop());
-
-  test('an SSO flow and the sign-in limiter work with GATEWAY_REDIS_CLUSTER_NODES (3 primaries)', async () => {
-    const gw = await startTestGateway('mariadb', { env: { ...TEST_ENV, GATEWAY_REDIS_URL: '', GATEWAY_REDIS_CLUSTER_NODES: cluster.nodeList } });
-    try {
-      assert.equal(gw.deps.config.redis?.kind, 'cluster');
-      await signInThroughSsoAndGetBanned(gw, await createAdmin(gw));
-    } finally {
-      await gw.close();
-    }
-  });
-});
+}
 
 describe('Redis Sentinel failover drill', () => {
   let set: SentinelSet;

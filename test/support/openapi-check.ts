@@ -3,7 +3,8 @@
 // status) is recorded, and the gateway's close() then fails the test that caused it.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { buildOpenApiDocument, type DocumentedRoute } from '../../src/openapi/openapi-document.js';
+import { buildOpenApiDocument, documentedMethods, openApiPath, routeDocKey, type DocumentedRoute } from '../../src/openapi/openapi-document.js';
+import { routePathPattern } from '../../src/routes.js';
 
 interface Operation {
   regex: RegExp;
@@ -21,18 +22,36 @@ export interface ResponseChecker {
 
 const pointerPart = (s: string) => encodeURIComponent(s.replace(/~/g, '~0').replace(/\//g, '~1'));
 
-export function createResponseChecker(routes: readonly DocumentedRoute[], instanceUrl: string): ResponseChecker {
-  const doc = buildOpenApiDocument(routes, instanceUrl) as { paths: Record<string, Record<string, { responses: Operation['responses'] }>> };
-  const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: false });
-  ajv.addSchema(doc, 'openapi');
-  const operations: Operation[] = [];
-  for (const [path, item] of Object.entries(doc.paths)) {
-    const regex = new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[A-Za-z]+\}/g, '[^/]+')}/?$`, 'i');
-    for (const [method, op] of Object.entries(item)) {
-      operations.push({ regex, method: method.toUpperCase(), pointer: `openapi#/paths/${pointerPart(path)}/${method}`, responses: op.responses });
-    }
+interface CompiledDocument {
+  ajv: Ajv2020;
+  operations: Operation[];
+  validators: Map<string, ValidateFunction>;
+}
+
+// Every test gateway has the same table: the document and its validators are built once per table and URL.
+const documents = new Map<string, CompiledDocument>();
+
+function compiledDocument(routes: readonly DocumentedRoute[], instanceUrl: string): CompiledDocument {
+  const key = `${instanceUrl} ${routes.map(routeDocKey).join(' ')}`;
+  let compiled = documents.get(key);
+  if (!compiled) {
+    const doc = buildOpenApiDocument(routes, instanceUrl) as { paths: Record<string, Record<string, { responses: Operation['responses'] }>> };
+    const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: false });
+    ajv.addSchema(doc, 'openapi');
+    const operations = routes.flatMap((route) =>
+      documentedMethods(route).map((method) => {
+        const path = openApiPath(route.path);
+        return { regex: routePathPattern(route.path), method: method.toUpperCase(), pointer: `openapi#/paths/${pointerPart(path)}/${method}`, responses: doc.paths[path]![method]!.responses };
+      }),
+    );
+    compiled = { ajv, operations, validators: new Map() };
+    documents.set(key, compiled);
   }
-  const compiled = new Map<string, ValidateFunction>();
+  return compiled;
+}
+
+export function createResponseChecker(routes: readonly DocumentedRoute[], instanceUrl: string): ResponseChecker {
+  const { ajv, operations, validators: compiled } = compiledDocument(routes, instanceUrl);
   const validatorFor = (op: Operation, status: number): ValidateFunction | null => {
     const key = op.responses[String(status)] ? String(status) : op.responses.default ? 'default' : null;
     if (key === null || !op.responses[key]!.content?.['application/json']) return null;
@@ -63,7 +82,7 @@ export function createResponseChecker(routes: readonly DocumentedRoute[], instan
       mismatches.push(`${where}: the body is not JSON`);
       return;
     }
-    const validate = op ? validatorFor(op, res.statusCode) : ajv.compile({ $ref: 'openapi#/components/schemas/Error' });
+    const validate = op ? validatorFor(op, res.statusCode) : ajv.getSchema('openapi#/components/schemas/Error') ?? null;
     if (!validate) {
       mismatches.push(`${where}: the document gives no JSON schema for this status`);
       return;

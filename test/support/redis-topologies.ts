@@ -6,20 +6,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { findExecutable, makeServiceDir, sleep, startRedis, type RedisHandle } from './services.js';
+import { findExecutable, makeServiceDir, startRedis, waitFor, type RedisHandle } from './services.js';
 
 const run = promisify(execFile);
 export const SENTINEL_MASTER = 'gwprimary';
-
-/** Polls `check` every 100 ms until true; throws `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
 
 /** One command on a fresh connection (no key prefix, no retries), for set-up and probes. */
 export async function redisCommand(port: number, command: string, ...args: string[]): Promise<unknown> {

@@ -43,7 +43,7 @@ test('the Redis store translates a connection failure into DependencyDownError, 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  const store = new RedisEphemeralStore({ target: `redis://127.0.0.1:${port}`, commandTimeoutMs: 200 });
+  const store = new RedisEphemeralStore({ target: { kind: 'standalone', url: `redis://127.0.0.1:${port}` }, commandTimeoutMs: 200 });
   try {
     for (const call of [() => store.get('k'), () => store.set('k', 'v', 1000), () => store.getAndDelete('k'), () => store.ping()]) {
       await assert.rejects(call(), (err: unknown) => {
