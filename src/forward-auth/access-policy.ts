@@ -7,8 +7,11 @@ import type { AccessRules, CompiledRule, Verdict } from './access-rules.js';
 import type { OriginalTarget } from './original-request.js';
 
 export interface Subject {
+  userId: number;
   username: string;
   role: string;
+  /** Only a name an admin assigned or locked can match a userPattern: nobody gains access by choosing a name. */
+  usernameLocked: boolean;
 }
 
 function hostMatches(rule: CompiledRule, target: OriginalTarget): boolean {
@@ -42,8 +45,8 @@ function permits(allow: CompiledRule['allow'] | Verdict, subject: Subject): bool
   if (allow === 'none') return false;
   return (
     allow.roles.has(subject.role) ||
-    allow.users.has(subject.username) ||
-    (allow.userPattern !== null && allow.userPattern.matches(subject.username))
+    allow.userIds.has(subject.userId) ||
+    (allow.userPattern !== null && subject.usernameLocked && allow.userPattern.matches(subject.username))
   );
 }
 

@@ -110,7 +110,14 @@ export class AccessTokenCheck {
     }
     if (claims.status !== 'ACTIVE' || !ROLES.has(claims.role) || !isValidUsername(claims.username)) return null;
     if (claims.sessionId === null) return null;
-    const identity = buildIdentity({ id: claims.userId, username: claims.username, role: claims.role, email: '' });
+    const identity = buildIdentity({
+      id: claims.userId,
+      username: claims.username,
+      role: claims.role,
+      email: '',
+      emailVerified: false,
+      usernameLocked: claims.usernameLocked,
+    });
     return {
       identity,
       sessionId: claims.sessionId,

@@ -12,7 +12,7 @@ const NOW = new Date('2026-03-01T10:00:00Z');
 const SID = '6f1c2a9b-4f61-4a4c-9d0e-3b8f5a564f61';
 const user: User = {
   id: 123, username: 'demo', role: 'USER', state: 'NORMAL', email: '', displayName: '', avatarUrl: '',
-  description: '', passwordHash: '', createdAt: NOW, updatedAt: NOW,
+  description: '', passwordHash: '', usernameLocked: false, emailVerified: false, createdAt: NOW, updatedAt: NOW,
 };
 
 async function ring(secret = SECRET, kid = 'v1') {
