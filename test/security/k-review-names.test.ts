@@ -94,9 +94,9 @@ for (const mode of STORAGE_MODES) {
     test('R2 a self-chosen name does not pass a userPattern rule; an admin-assigned or locked one does', async () => {
       const selfMade = await createUser(gw, { username: 'ops-mallory' });
       const mallory = await signIn(gw, selfMade.username, selfMade.password);
-      assert.equal((await gw.http.get('/api/v1/users/ops-mallory').set(admin.auth)).body.usernameLocked, false);
       assert.equal((await ops(bearer(mallory.accessToken))).status, 403, 'access token of a self-chosen ops-* name');
       assert.equal((await ops(ssoCookie(mallory.jar.get('sso_session')!))).status, 403, 'session cookie of a self-chosen ops-* name');
+      assert.equal((await gw.http.get('/api/v1/users/ops-mallory').set(admin.auth)).body.usernameLocked, false);
 
       const assigned = await createUser(gw, { username: 'ops-alice' }, admin);
       const alice = await signIn(gw, assigned.username, assigned.password);
@@ -149,8 +149,8 @@ for (const mode of STORAGE_MODES) {
       providers.gh.users.set('ops-evil', { id: 66601, login: 'ops-evil', name: 'Evil', email: null });
       const { sso, user } = await githubSignIn(uid, 'ops-evil');
       assert.equal(user.username, 'ops-evil');
-      assert.equal(user.usernameLocked, false);
       assert.equal((await ops(ssoCookie(sso))).status, 403);
+      assert.equal(user.usernameLocked, false);
     });
 
     test('R4 usernames that differ only in case cannot coexist: sign-up, admin create and rename are 409 AlreadyExists', async () => {
@@ -206,13 +206,13 @@ for (const mode of STORAGE_MODES) {
     test('R5 X-Auth-Request-Email carries a self-set address never, an admin-set one always (cookie and PAT)', async () => {
       const created = await createUser(gw, { username: uniqueUsername('mail'), email: 'self@example.test' });
       const u = await signIn(gw, created.username, created.password);
-      const me = await gw.http.get('/api/v1/auth/me').set(u.auth).expect(200);
-      assert.equal(me.body.user.email, 'self@example.test');
-      assert.equal(me.body.user.emailVerified, false);
       const pat = await createPat(gw, u);
       const headerOf = async (headers: Record<string, string>) => (await verify(gw, headers)).headers['x-auth-request-email'];
       assert.equal(await headerOf(ssoCookie(u.jar.get('sso_session')!)), '', 'self-set at sign-up: cookie');
       assert.equal(await headerOf(bearer(pat.token)), '', 'self-set at sign-up: PAT');
+      const me = await gw.http.get('/api/v1/auth/me').set(u.auth).expect(200);
+      assert.equal(me.body.user.email, 'self@example.test', 'the address is kept');
+      assert.equal(me.body.user.emailVerified, false);
 
       // The admin's address, typed in by anyone, is not the admin's identity.
       const adminMail = await patchUser(admin.auth, admin.userId, { email: 'boss@example.test' });
@@ -249,15 +249,15 @@ for (const mode of STORAGE_MODES) {
       await providers.op.setAccount('vera', { sub: `vera-${mode}`, email: `vera-${mode}@corp.example`, email_verified: true, name: 'Vera' });
       await providers.op.setAccount('una', { sub: `una-${mode}`, email: `una-${mode}@corp.example`, email_verified: false, name: 'Una' });
       await providers.op.setAccount('nora', { sub: `nora-${mode}`, email: `nora-${mode}@corp.example`, name: 'Nora' });
-      const vera = await oidcSignIn(uid, 'vera');
-      assert.equal(vera.user.emailVerified, true);
-      assert.equal((await verify(gw, ssoCookie(vera.sso))).headers['x-auth-request-email'], `vera-${mode}@corp.example`);
       for (const login of ['una', 'nora']) {
         const { user, sso } = await oidcSignIn(uid, login);
+        assert.equal((await verify(gw, ssoCookie(sso))).headers['x-auth-request-email'], '', `${login}: not asserted`);
         assert.equal(user.email, `${login}-${mode}@corp.example`, `${login}: the address is kept`);
         assert.equal(user.emailVerified, false, `${login}: unverified`);
-        assert.equal((await verify(gw, ssoCookie(sso))).headers['x-auth-request-email'], '', `${login}: not asserted`);
       }
+      const vera = await oidcSignIn(uid, 'vera');
+      assert.equal((await verify(gw, ssoCookie(vera.sso))).headers['x-auth-request-email'], `vera-${mode}@corp.example`);
+      assert.equal(vera.user.emailVerified, true);
     });
 
     test('R5 SSO: an address verified on another account stays unverified on the new one', async () => {
@@ -265,8 +265,8 @@ for (const mode of STORAGE_MODES) {
       const uid = await createIdp(gw, admin, oidcIdpBody(providers.op));
       await providers.op.setAccount('copycat', { sub: `copycat-${mode}`, email: `taken-${mode}@corp.example`, email_verified: true, name: 'Copy' });
       const { user, sso } = await oidcSignIn(uid, 'copycat');
-      assert.equal(user.emailVerified, false);
       assert.equal((await verify(gw, ssoCookie(sso))).headers['x-auth-request-email'], '');
+      assert.equal(user.emailVerified, false);
     });
 
     test("R5 GitHub: the email is the primary verified address from /user/emails, not /user's public one", async () => {
@@ -283,12 +283,12 @@ for (const mode of STORAGE_MODES) {
         emails: [{ email: 'ceo@work.example', primary: true, verified: false, visibility: 'public' }],
       });
       const verity = await githubSignIn(uid, 'verity');
+      assert.equal((await verify(gw, ssoCookie(verity.sso))).headers['x-auth-request-email'], 'verity@work.example');
       assert.equal(verity.user.email, 'verity@work.example');
       assert.equal(verity.user.emailVerified, true);
-      assert.equal((await verify(gw, ssoCookie(verity.sso))).headers['x-auth-request-email'], 'verity@work.example');
       const shady = await githubSignIn(uid, 'shady');
-      assert.equal(shady.user.emailVerified, false);
       assert.equal((await verify(gw, ssoCookie(shady.sso))).headers['x-auth-request-email'], '');
+      assert.equal(shady.user.emailVerified, false);
     });
 
     test('R15 `me` and all-digit usernames are refused (400) for sign-up, admin creation and rename', async () => {
