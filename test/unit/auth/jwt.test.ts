@@ -38,11 +38,11 @@ async function rejects(token: string, keys?: KeyRing) {
 }
 
 describe('access token', () => {
-  test('has exactly the Memos header and claims plus the session id (sid), expiring after 15 minutes', async () => {
+  test('has exactly the Memos header and claims plus the session id (sid) and username_locked, expiring after 15 minutes', async () => {
     const { token, expiresAt } = await issueAccessToken(await ring(), user, SID, NOW);
     const [header, payload] = token.split('.');
     assert.deepEqual(decode(header!), { alg: 'HS256', kid: 'v1', typ: 'JWT' });
-    assert.deepEqual(decode(payload!), validClaims());
+    assert.deepEqual(decode(payload!), { ...validClaims(), username_locked: false });
     assert.equal(expiresAt.toISOString(), '2026-03-01T10:15:00.000Z');
   });
 
@@ -53,6 +53,9 @@ describe('access token', () => {
     assert.equal(claims.userId, 123);
     assert.equal(claims.username, 'demo');
     assert.equal(claims.sessionId, SID);
+    assert.equal(claims.usernameLocked, false);
+    const locked = await issueAccessToken(keys, { ...user, usernameLocked: true }, SID, NOW);
+    assert.equal((await verifyAccessToken(keys, locked.token, NOW)).usernameLocked, true);
   });
 
   test('a hand-made token with the right secret and claims is accepted (the check is not tied to our encoder)', async () => {
