@@ -1,5 +1,6 @@
 // Every CLI command, in the order `npm run admin -- --help` lists them.
 import type { Command } from '../command.js';
+import { backupCommand, restoreCommand } from './backup.js';
 import { checkAccessCommand } from './check-access.js';
 import { listKeysCommand, rotateKeyCommand } from './keys.js';
 import { listPatsCommand, revokePatCommand } from './pats.js';
@@ -18,5 +19,7 @@ export const COMMANDS: readonly Command[] = [
   unlockCommand,
   rotateKeyCommand,
   listKeysCommand,
+  backupCommand,
+  restoreCommand,
   checkAccessCommand,
 ];
