@@ -4,6 +4,7 @@
 // process; tests call runCli with their own environment and streams.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
+import { AppError } from '../errors.js';
 import { closeDeps, openDeps, type Deps } from '../deps.js';
 import { AccessRulesError } from '../forward-auth/access-rules.js';
 import { createLogger } from '../logger.js';
@@ -29,7 +30,7 @@ export function overallHelp(commands: readonly Command[] = COMMANDS): string {
 
 function describeError(err: unknown): string {
   if (err instanceof AccessRulesError || err instanceof DeploymentIdpsError) return err.message;
-  if (err instanceof CliError || (err instanceof Error && err.name === 'AppError')) return err.message;
+  if (err instanceof CliError || err instanceof AppError) return err.message;
   if (exitCodeFor(err) === EXIT.DEPENDENCY_DOWN) {
     const code = (err as { code?: unknown }).code;
     return `a dependency is down (database or Redis)${typeof code === 'string' ? `: ${code}` : ''}`;

@@ -7,7 +7,7 @@
 //           database's tables and loads the dump with the mariadb/mysql client. Stop the gateways before a restore.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, closeSync, createReadStream, createWriteStream, existsSync, mkdtempSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, mkdirSync, createReadStream, createWriteStream, existsSync, mkdtempSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join } from 'node:path';
 import { DependencyDownError, failedPrecondition, invalidArgument, notFound } from '../errors.js';
@@ -114,6 +114,7 @@ async function readSqliteInfo(file: string): Promise<BackupInfo> {
 }
 
 async function restoreSqlite(file: string, backup: string): Promise<void> {
+  mkdirSync(dirname(file), { recursive: true });
   const partial = partialPath(file);
   try {
     // Through the backup API again (not a byte copy): the result is a clean database file with no WAL to replay.
