@@ -8,7 +8,7 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   stdout(text: string): void;
   stderr(text: string): void;
-  /** All of standard input (for `reset-password --stdin`, `restore -` is not offered). */
+  /** All of standard input (`create-user --stdin`, `reset-password --stdin`). */
   readStdin(): Promise<string>;
 }
 
@@ -38,7 +38,6 @@ export interface Command {
   options: Readonly<Record<string, OptionSpec>>;
   /** Offers `--json` (machine-readable output). */
   lists?: boolean;
-  /** Runs without a configured demo-mode refusal check etc.: most commands accept every mode. */
   run(ctx: CommandContext): Promise<ExitCode>;
 }
 
