@@ -86,6 +86,11 @@ export class Regulator {
     await Promise.all([this.user.delete(accountKey), this.ip.reward(ipKey(ip), 1)]);
   }
 
+  /** Lifts the account's ban and forgets its counted failures (the operator's `npm run admin -- unlock`). */
+  async unlockAccount(accountKey: string): Promise<void> {
+    await this.user.delete(accountKey);
+  }
+
   async assertTokenAttemptAllowed(ip: string | undefined): Promise<void> {
     const res = await this.tokenIp.get(ipKey(ip));
     const wait = banRemaining(res, this.limits.tokenGuessPerIp);

@@ -14,6 +14,8 @@ export type Verdict = 'any' | 'none';
 export interface CompiledRule {
   /** Position in the file (1-based), for logs. */
   index: number;
+  /** The rule's `comment`, if any: how `npm run admin -- check-access` names it. */
+  comment: string | null;
   /** `*`: every host; `.example.com`: that domain and its subdomains; else one host name. */
   host: { kind: 'any' } | { kind: 'domain'; name: string } | { kind: 'exact'; name: string; port: number | null };
   /** Canonical prefix, and the same lower-cased (see access-policy.ts for why both). */
@@ -152,8 +154,8 @@ export function compileAccessRules(input: unknown, file = 'access rules'): Acces
   parsed.data.rules.forEach((raw, i) => {
     const rule = ruleSchema.safeParse(raw);
     if (rule.success) {
-      const { host, path, allow } = rule.data;
-      rules.push({ index: i + 1, host, path, pathLower: path.toLowerCase(), allow });
+      const { host, path, allow, comment } = rule.data;
+      rules.push({ index: i + 1, comment: comment ?? null, host, path, pathLower: path.toLowerCase(), allow });
       return;
     }
     for (const issue of rule.error.issues) problems.push(`rules.${i}${issue.path.map((p) => `.${String(p)}`).join('')}: ${issue.message}`);
