@@ -1,0 +1,115 @@
+// `npm run bench -- --metrics`: what the Prometheus metrics cost on /auth/verify. Two gateways from the same
+// bundle, one with GATEWAY_METRICS_ADDR (scraped every 5 s meanwhile, as a busy Prometheus would) and one without
+// (the no-op Metrics); for each credential the runs alternate off/on (A B A B …) so a shared machine's drifting
+// load hits both alike. Every round's figure is reported; the cost is the median of the per-round on/off ratios.
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../test/support/nginx.js';
+import { freePort } from '../../test/support/services.js';
+import { createFixtures, type Fixtures } from './fixtures.js';
+import { median, runLoad, type LoadResult } from './load.js';
+import { describeMachine, loadAverage } from './machine.js';
+import type { Child } from './processes.js';
+
+export const METRICS_RESULTS = join(REPO_ROOT, 'bench', 'metrics-results.md');
+/** The cost budget of issue 16: metrics must not take more than 3 % of verify throughput. */
+const BUDGET = 0.03;
+
+type Start = (name: string, env: NodeJS.ProcessEnv) => Promise<{ child: Child; port: number; base: string }>;
+
+interface Row {
+  credential: string;
+  off: LoadResult[];
+  on: LoadResult[];
+}
+
+const num = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
+
+export async function runMetricsAb(options: { start: Start; log: (m: string) => void; originalUrl: string; rounds: number; seconds: number }): Promise<string> {
+  const { start, log, originalUrl, rounds, seconds } = options;
+  const startedAt = new Date();
+  const loadBefore = loadAverage();
+  const metricsPort = await freePort();
+  const off = await start('metrics-off.db', {});
+  const on = await start('metrics-on.db', { GATEWAY_METRICS_ADDR: `127.0.0.1:${metricsPort}` });
+  const fixtures = { off: await createFixtures(off.base), on: await createFixtures(on.base) };
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  let scrapes = 0;
+  const scraper = setInterval(() => {
+    void fetch(metricsUrl)
+      .then((res) => res.text())
+      .then(() => void scrapes++, () => undefined);
+  }, 5000);
+  const credentials: [string, (f: Fixtures) => Record<string, string>][] = [
+    ['access token', (f) => ({ Authorization: `Bearer ${f.accessToken}` })],
+    ['session cookie', (f) => ({ Cookie: `sso_session=${f.ssoSession}` })],
+    ['personal access token', (f) => ({ Authorization: `Bearer ${f.pat}` })],
+  ];
+  const rows: Row[] = [];
+  try {
+    for (const [credential, headersOf] of credentials) {
+      const row: Row = { credential, off: [], on: [] };
+      for (let round = 0; round < rounds; round++) {
+        for (const which of ['off', 'on'] as const) {
+          const gateway = which === 'off' ? off : on;
+          log(`verify (${credential}), metrics ${which}, round ${round + 1}/${rounds}`);
+          row[which].push(
+            await runLoad(`metrics ${which}`, {
+              url: `${gateway.base}/auth/verify`,
+              headers: { 'X-Original-URL': originalUrl, Accept: '*/*', ...headersOf(fixtures[which]) },
+              seconds,
+              warmUpSeconds: round === 0 ? 1 : 0,
+            }),
+          );
+        }
+      }
+      rows.push(row);
+    }
+  } finally {
+    clearInterval(scraper);
+  }
+  const check = await (await fetch(metricsUrl)).text();
+  const allowed = /gateway_verify_requests_total\{decision="allow"\} (\d+)/.exec(check)?.[1] ?? '0';
+  return render({ startedAt, loadBefore, loadAfter: loadAverage(), rows, rounds, seconds, scrapes, allowed: Number(allowed) });
+}
+
+function render(d: { startedAt: Date; loadBefore: number; loadAfter: number; rows: Row[]; rounds: number; seconds: number; scrapes: number; allowed: number }): string {
+  const m = describeMachine();
+  const lines: string[] = ['# Metrics cost on /auth/verify', ''];
+  lines.push(
+    `Produced by \`npm run bench -- --metrics\` (bench/lib/metrics-ab.ts) on ${d.startedAt.toISOString()}: two gateways ` +
+      'from the same bundle (`node dist/main.mjs`, embedded SQLite, in-process ephemeral state, the example access rules), ' +
+      `one with \`GATEWAY_METRICS_ADDR\` (scraped every 5 s during the runs: ${d.scrapes} scrapes; its verify counter ` +
+      `read ${num(d.allowed)} allows at the end) and one without. Per credential, ${d.rounds} rounds of ${d.seconds} s ` +
+      'alternating off, on, off, on …; autocannon at 50 connections in the bench process, same cores.',
+    '',
+    `Machine: ${m.cpuModel}, ${m.cores} cores, Node ${m.node}; 1-minute load average ${num(d.loadBefore, 2)} before, ${num(d.loadAfter, 2)} after.`,
+    '',
+    '| credential | round | off req/s | on req/s | on/off | off p99 | on p99 |',
+    '|---|---|---|---|---|---|---|',
+  );
+  const summary: string[] = [];
+  for (const row of d.rows) {
+    const ratios = row.on.map((r, i) => r.requestsPerSecond / row.off[i]!.requestsPerSecond);
+    row.on.forEach((r, i) => {
+      const o = row.off[i]!;
+      const bad = r.non2xx + r.errors + o.non2xx + o.errors > 0 ? ` (non-2xx/errors: off ${o.non2xx + o.errors}, on ${r.non2xx + r.errors})` : '';
+      lines.push(`| ${row.credential}${bad} | ${i + 1} | ${num(o.requestsPerSecond)} | ${num(r.requestsPerSecond)} | ${num(ratios[i]!, 3)} | ${num(o.p99, 2)} ms | ${num(r.p99, 2)} ms |`);
+    });
+    const cost = 1 - median(ratios);
+    summary.push(
+      `| ${row.credential} | ${num(median(row.off.map((r) => r.requestsPerSecond)))} | ${num(median(row.on.map((r) => r.requestsPerSecond)))} | ` +
+        `${num(cost * 100, 1)} % | ${num((1 - Math.max(...ratios)) * 100, 1)} … ${num((1 - Math.min(...ratios)) * 100, 1)} % | ≤ 3 % | ${cost <= BUDGET ? '**pass**' : '**FAIL**'} |`,
+    );
+  }
+  lines.push('', '## Cost (median of the per-round on/off ratios)', '');
+  lines.push('| credential | off req/s (median) | on req/s (median) | cost | range over rounds | budget | result |', '|---|---|---|---|---|---|---|');
+  lines.push(...summary, '');
+  lines.push(
+    'A negative cost means the metrics run was faster in that round: the spread between rounds (other work on a shared ' +
+      'machine, the load generator on the same cores) is larger than what the metrics take. The hot path pays two ' +
+      '`performance.now()`, one counter increment, one histogram observation and one or two cache counters per request ' +
+      '(about 0.5 µs together in a micro-benchmark, against roughly 50 µs per verify here).',
+    '',
+  );
+  return `${lines.join('\n')}\n`;
+}
