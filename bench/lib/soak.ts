@@ -122,7 +122,7 @@ export async function runSoak(options: { durationMs: number; start: Start; log: 
     const mb = rssMb(gateway.child.pid);
     const atSeconds = Math.round((Date.now() - t0) / 1000);
     samples.push({ atSeconds, mb });
-    log(`t=${atSeconds}s RSS ${mb.toFixed(1)} MB (sign-ins ${signIns.ok}/${signIns.failed} failed, refreshes ${refreshes.ok}/${refreshes.failed} failed)`);
+    log(`t=${atSeconds}s RSS ${mb.toFixed(1)} MB (sign-ins ${signIns.ok} ok, ${signIns.failed} failed; refreshes ${refreshes.ok} ok, ${refreshes.failed} failed)`);
   }
   const results = await Promise.all(loads);
   await Promise.all([signInLoop, refreshLoop, scrapeLoop]);
@@ -171,7 +171,7 @@ function render(d: {
     `| RSS max | ${num(maxMb)} MB |`,
     `| after the ${num(warmUpSeconds, 0)} s warm-up: reference ${num(reference)} MB, largest deviation | ${num(worst * 100)} % |`,
     `| verdict (every sample after the warm-up within ±10 % of the reference) | ${flat ? '**flat**' : '**NOT flat**'} |`,
-    `| verify answered 2xx / other / errors: token | ${token['2xx']} / ${token.non2xx} / ${token.errors + token.timeouts} |`,
+    `| verify answered 2xx / non-2xx / errors: token | ${token['2xx']} / ${token.non2xx} / ${token.errors + token.timeouts} |`,
     `| … session cookie | ${cookie['2xx']} / ${cookie.non2xx} / ${cookie.errors + cookie.timeouts} |`,
     `| … PAT | ${pat['2xx']} / ${pat.non2xx} / ${pat.errors + pat.timeouts} |`,
     `| sign-ins ok / failed | ${d.signIns.ok} / ${d.signIns.failed} |`,

@@ -75,18 +75,16 @@ export class ForwardAuth {
   }
 
   /** The decision for one request, counted (gateway_verify_requests_total) and timed (…_duration_seconds). */
-  decide(input: VerifyInput): Promise<VerifyDecision> {
+  async decide(input: VerifyInput): Promise<VerifyDecision> {
     const started = performance.now();
-    return this.judge(input).then(
-      (decision) => {
-        this.metrics.verified(DECISION_LABELS[decision.kind], (performance.now() - started) / 1000);
-        return decision;
-      },
-      (err: unknown) => {
-        this.metrics.verified('error', (performance.now() - started) / 1000);
-        throw err;
-      },
-    );
+    try {
+      const decision = await this.judge(input);
+      this.metrics.verified(DECISION_LABELS[decision.kind], (performance.now() - started) / 1000);
+      return decision;
+    } catch (err) {
+      this.metrics.verified('error', (performance.now() - started) / 1000);
+      throw err;
+    }
   }
 
   /** A request refused before any decision (two Authorization headers): counted as a bad request. */
