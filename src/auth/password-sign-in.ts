@@ -17,6 +17,17 @@ export const BAD_CREDENTIALS = 'unmatched username and password';
  * so the right password during a ban still fails; a failure can start a ban, a success clears the account's.
  */
 export async function signInWithPassword(deps: Deps, username: string, password: string, origin: AuditOrigin): Promise<User> {
+  try {
+    const user = await checkPassword(deps, username, password, origin);
+    deps.metrics.signIn('password', 'success');
+    return user;
+  } catch (err) {
+    deps.metrics.signIn('password', err instanceof AppError && err.code === 'RESOURCE_EXHAUSTED' ? 'banned' : 'failure');
+    throw err;
+  }
+}
+
+async function checkPassword(deps: Deps, username: string, password: string, origin: AuditOrigin): Promise<User> {
   const [user, general] = await Promise.all([
     deps.store.users.findByUsername(username),
     getGeneralSetting(deps.store.settings),

@@ -6,6 +6,7 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Cluster, Redis } from 'ioredis';
 import { resourceExhausted } from '../errors.js';
+import { noMetrics, type Metrics } from '../metrics/metrics.js';
 
 export interface Limit {
   /** Failures allowed inside the window; the next one starts the ban. */
@@ -56,6 +57,7 @@ export class Regulator {
     readonly limits: RegulationLimits,
     redis: Redis | Cluster | null,
     keyPrefix = '',
+    private readonly metrics: Pick<Metrics, 'banned'> = noMetrics,
   ) {
     this.user = limiterFor('user', limits.perUser, redis, keyPrefix);
     this.ip = limiterFor('ip', limits.perIp, redis, keyPrefix);
@@ -75,7 +77,9 @@ export class Regulator {
 
   /** The attempt counted by beginSignInAttempt failed: the key that has reached its limit is banned. */
   async recordSignInFailure(accountKey: string, ip: string | undefined): Promise<void> {
-    await Promise.all([banIfReached(this.user, accountKey, this.limits.perUser), banIfReached(this.ip, ipKey(ip), this.limits.perIp)]);
+    const [userBanned, ipBanned] = await Promise.all([banIfReached(this.user, accountKey, this.limits.perUser), banIfReached(this.ip, ipKey(ip), this.limits.perIp)]);
+    if (userBanned) this.metrics.banned('user');
+    if (ipBanned) this.metrics.banned('ip');
   }
 
   /**
@@ -98,7 +102,7 @@ export class Regulator {
   }
 
   async recordTokenFailure(ip: string | undefined): Promise<void> {
-    await countFailure(this.tokenIp, ipKey(ip), this.limits.tokenGuessPerIp);
+    if (await countFailure(this.tokenIp, ipKey(ip), this.limits.tokenGuessPerIp)) this.metrics.banned('token_ip');
   }
 }
 
@@ -122,14 +126,16 @@ function overLimit(res: RateLimiterRes, limit: Limit): number {
   return res.consumedPoints > limit.maxFailures ? Math.max(res.msBeforeNext, 1) : 0;
 }
 
-/** After a failure: the key that has used up its attempts turns its window into a ban of `banSeconds`. */
-async function banIfReached(limiter: RateLimiterAbstract, key: string, limit: Limit): Promise<void> {
+/** After a failure: the key that has used up its attempts turns its window into a ban of `banSeconds` (true). */
+async function banIfReached(limiter: RateLimiterAbstract, key: string, limit: Limit): Promise<boolean> {
   const res = await limiter.get(key);
-  if (res !== null && res.consumedPoints >= limit.maxFailures) await limiter.block(key, limit.banSeconds);
+  if (res === null || res.consumedPoints < limit.maxFailures) return false;
+  await limiter.block(key, limit.banSeconds);
+  return true;
 }
 
-/** Counts one failure; the one that reaches the limit turns the window into a ban of `banSeconds`. */
-async function countFailure(limiter: RateLimiterAbstract, key: string, limit: Limit): Promise<void> {
+/** Counts one failure; the one that reaches the limit turns the window into a ban of `banSeconds` (true). */
+async function countFailure(limiter: RateLimiterAbstract, key: string, limit: Limit): Promise<boolean> {
   let consumed: number;
   try {
     consumed = (await limiter.consume(key)).consumedPoints;
@@ -137,7 +143,9 @@ async function countFailure(limiter: RateLimiterAbstract, key: string, limit: Li
     if (!(err instanceof RateLimiterRes)) throw err;
     consumed = err.consumedPoints;
   }
-  if (consumed >= limit.maxFailures) await limiter.block(key, limit.banSeconds);
+  if (consumed < limit.maxFailures) return false;
+  await limiter.block(key, limit.banSeconds);
+  return true;
 }
 
 /** The account a sign-in attempt targets: the user id when known, else the name as the database would match it. */
