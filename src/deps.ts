@@ -6,21 +6,17 @@ import { createLogger, type Logger } from './logger.js';
 import { loadKeyRing, type KeyRing } from './auth/keys.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { Regulator } from './auth/regulation.js';
-import type { PatAuthenticator } from './auth/authenticate.js';
-import { settleLastUsedWrites, StorePatAuthenticator } from './auth/pat-authenticator.js';
+import { StorePatAuthenticator } from './auth/pat-authenticator.js';
 import { openStore, type Store } from './store/store.js';
 import type { EphemeralStore } from './state/ephemeral-store.js';
 import { MemoryEphemeralStore } from './state/memory-store.js';
 import { RedisEphemeralStore } from './state/redis-store.js';
 import { loadDeploymentIdps, type DeploymentIdps } from './sso/deployment-idps.js';
+import type { GatewayEvents } from './events.js';
+import { loadAccessRules } from './forward-auth/access-rules.js';
+import { ForwardAuth } from './forward-auth/forward-auth.js';
+import { ProviderDiscovery } from './sso/oidc-client.js';
 
-/** Events other parts listen to, e.g. caches that must forget a revoked session at once. */
-export interface GatewayEvents {
-  'sessions-revoked': [sessionIds: string[]];
-  'user-changed': [userId: number];
-  /** Personal access tokens deleted (revoked one by one, or all of a user's at once). */
-  'pats-revoked': [userId: number, tokenIds: string[]];
-}
 
 export interface Deps {
   config: Config;
@@ -34,10 +30,14 @@ export interface Deps {
   lifecycle: { draining: boolean };
   /** Brute-force regulation (failed sign-ins, guessed tokens). */
   regulation: Regulator;
-  /** Personal-access-token checks, when that module is wired in. */
-  pats: PatAuthenticator | null;
+  /** Personal-access-token checks (and their throttled "last used" writes). */
+  pats: StorePatAuthenticator;
   /** Identity providers of GATEWAY_IDP_FILE, loaded (and checked) once at start, frozen. */
   deploymentIdps: DeploymentIdps;
+  /** The /auth/verify decision: credentials, their caches, and the access rules of GATEWAY_ACCESS_RULES_FILE. */
+  forwardAuth: ForwardAuth;
+  /** OpenID Connect discovery documents, cached per provider update for a few minutes. */
+  providerDiscovery: ProviderDiscovery;
 }
 
 export interface DepsOverrides {
@@ -50,8 +50,10 @@ export interface DepsOverrides {
 export async function openDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
-  // Before any storage is opened: a broken file stops the start with every problem listed (DeploymentIdpsError).
+  // Before any storage is opened: a broken file stops the start with every problem listed (DeploymentIdpsError,
+  // AccessRulesError with file:line:column).
   const deploymentIdps = loadDeploymentIdps(config, clock.now());
+  const accessRules = loadAccessRules(config.accessRulesFile);
   const store = await openStore(
     config.database.kind === 'sqlite'
       ? { kind: 'sqlite', file: config.database.file }
@@ -73,6 +75,8 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
   const keys = await loadKeyRing(store.settings, { demo: config.mode === 'demo', now: clock.now(), clock: () => clock.now() });
   const passwords = new PasswordHasher(config.bcryptCost);
   await passwords.warmUp();
+  const events = new EventEmitter<GatewayEvents>();
+  const pats = new StorePatAuthenticator(store, clock, logger);
   return {
     config,
     clock,
@@ -81,15 +85,17 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     ephemeral,
     keys,
     passwords,
-    events: new EventEmitter<GatewayEvents>(),
+    events,
     lifecycle: { draining: false },
     regulation: new Regulator(config.regulation, ephemeral instanceof RedisEphemeralStore ? ephemeral.client : null),
-    pats: new StorePatAuthenticator(store, clock, logger),
+    pats,
     deploymentIdps,
+    forwardAuth: new ForwardAuth({ config, clock, keys, store, pats, events }, accessRules),
+    providerDiscovery: new ProviderDiscovery(),
   };
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {
-  await settleLastUsedWrites(deps.pats);
+  await deps.pats.settle();
   await Promise.allSettled([deps.store.close(), deps.ephemeral.close()]);
 }

@@ -68,6 +68,7 @@ async function main(): Promise<void> {
   try {
     deps = await openDeps(config, { logger });
   } catch (err) {
+    // A broken identity-providers or access-rules file stops the start here, before storage opens or anything listens.
     const problems = describeFileProblems(err);
     if (problems !== null) process.stderr.write(problems);
     else logger.fatal({ err }, 'could not open storage');
@@ -125,9 +126,6 @@ process.on('unhandledRejection', (reason) => {
 });
 
 main().catch((err: unknown) => {
-  // A broken access-rules file surfaces when the app is built (forward-auth loads it): list its problems plainly.
-  const problems = describeFileProblems(err);
-  if (problems !== null) process.stderr.write(problems);
-  else createLogger('error').fatal({ err }, 'start-up failed');
+  createLogger('error').fatal({ err }, 'start-up failed');
   process.exit(1);
 });

@@ -153,7 +153,7 @@ export function methodNotAllowed(routes: Route[]): RequestHandler {
 
 export function buildRouter(deps: Deps, routes: Route[] = routeTable(deps)): Router {
   const router = Router();
-  const authenticate = bearerMiddleware(deps, () => deps.pats);
+  const authenticate = bearerMiddleware(deps);
   for (const route of routes) {
     const chain = [...(route.bearer === 'ignore' ? [] : [authenticate]), guard(deps, route.access), ...route.handlers];
     router[route.method](route.path, ...chain);

@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { failedPrecondition } from '../errors.js';
-import { settleLastUsedWrites } from './pat-authenticator.js';
 import { generatePatSecret, type PersonalAccessToken } from './personal-access-token.js';
 import { sha256Hex } from './secrets.js';
 
@@ -48,7 +47,7 @@ export async function createPersonalAccessToken(
 
 /** All of the user's tokens, expired ones included, oldest first; uses recorded on this replica are visible. */
 export async function listPersonalAccessTokens(deps: Deps, userId: number): Promise<PersonalAccessToken[]> {
-  await settleLastUsedWrites(deps.pats);
+  await deps.pats.settle();
   return deps.store.personalAccessTokens.listByUser(userId);
 }
 

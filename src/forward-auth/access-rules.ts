@@ -1,7 +1,8 @@
 // The access-rules file (GATEWAY_ACCESS_RULES_FILE, JSON): which signed-in users may reach which host and path
 // prefix. Read once at start, validated with zod, every problem reported together, compiled (hosts lower-cased,
-// paths canonical, user patterns compiled with RE2, linear time). config/access-rules.example.json shows the shape.
-import { readJsonFile } from '../config-file.js';
+// paths canonical, user patterns compiled with RE2, linear time), each problem naming its file:line:column.
+// config/access-rules.example.json shows the shape.
+import { locateJsonPath, readJsonFile } from '../config-file.js';
 import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { usernameSchema } from '../users/username.js';
@@ -120,13 +121,22 @@ const fileSchema = z.strictObject({
   rules: z.array(z.unknown()).max(10_000),
 });
 
-/** Validates and compiles parsed JSON; throws AccessRulesError with every problem found. */
-export function compileAccessRules(input: unknown, file = 'access rules'): AccessRules {
+/**
+ * Validates and compiles parsed JSON; throws AccessRulesError with every problem found. Given the file's `text`,
+ * each problem starts with `file:line:column:` of the value it is about.
+ */
+export function compileAccessRules(input: unknown, file = 'access rules', text?: string): AccessRules {
+  const problem = (path: readonly PropertyKey[], message: string) => {
+    const described = `${path.map(String).join('.') || '(file)'}: ${message}`;
+    if (text === undefined) return described;
+    const at = locateJsonPath(text, path);
+    return `${file}:${at.line}:${at.column}: ${described}`;
+  };
   const parsed = fileSchema.safeParse(input);
   if (!parsed.success) {
     throw new AccessRulesError(
       file,
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`),
+      parsed.error.issues.map((i) => problem(i.path, i.message)),
     );
   }
   const problems: string[] = [];
@@ -138,7 +148,7 @@ export function compileAccessRules(input: unknown, file = 'access rules'): Acces
       rules.push({ index: i + 1, host, path, pathLower: path.toLowerCase(), allow });
       return;
     }
-    for (const issue of rule.error.issues) problems.push(`rules.${i}${issue.path.map((p) => `.${String(p)}`).join('')}: ${issue.message}`);
+    for (const issue of rule.error.issues) problems.push(problem(['rules', i, ...issue.path], issue.message));
   });
   if (problems.length > 0) throw new AccessRulesError(file, problems);
   return Object.freeze({
@@ -151,6 +161,6 @@ export function compileAccessRules(input: unknown, file = 'access rules'): Acces
 export function loadAccessRules(file: string | null): AccessRules {
   if (file === null) return NO_RULES;
   const read = readJsonFile(file);
-  if ('problem' in read) throw new AccessRulesError(file, [read.problem]);
-  return compileAccessRules(read.json, file);
+  if ('problem' in read) throw new AccessRulesError(file, [`${file}: ${read.problem}`]);
+  return compileAccessRules(read.json, file, read.text);
 }

@@ -10,7 +10,7 @@ import type { Express, RequestHandler } from 'express';
 import type { Deps } from '../deps.js';
 import { toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { getForwardAuth, type ForwardAuth, type VerifyDecision, type VerifyInput } from './forward-auth.js';
+import type { ForwardAuth, VerifyDecision, VerifyInput } from './forward-auth.js';
 import { ABSENT, parseTargetHeaders, type TargetSource } from './original-request.js';
 import { hasRepeatedAuthorization } from '../http/repeated-header.js';
 
@@ -124,7 +124,7 @@ export function serveVerify(
 /** The route-table handler (Express path: reached for spellings the fast path leaves to Express). */
 export function verifyRoute(deps: Deps, source: TargetSource = 'auth-request'): RequestHandler {
   return (req, res) => {
-    serveVerify(getForwardAuth(deps), deps.logger, req, res, req.app.get('trust proxy fn') as TrustProxy, source);
+    serveVerify(deps.forwardAuth, deps.logger, req, res, req.app.get('trust proxy fn') as TrustProxy, source);
   };
 }
 
@@ -136,7 +136,7 @@ type Handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown)
  * Every other request, and other spellings of the path, go through Express and the route table as before.
  */
 export function serveVerifyAhead(app: Express, deps: Deps): void {
-  const forwardAuth = getForwardAuth(deps);
+  const forwardAuth = deps.forwardAuth;
   const trust = app.get('trust proxy fn') as TrustProxy;
   const logger = deps.logger;
   const entry = app as unknown as { handle: Handle };

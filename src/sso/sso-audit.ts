@@ -1,8 +1,7 @@
 // The audit rows of SSO sign-ins: `sso.signin` for each user an identity provider vouched for (the session that
 // follows is `signin.success`), `sso.denied` for each refusal, both naming the provider's uid (`subject`) and, for
 // a refusal, a stable reason code. Never a code, state, token, secret or provider text: only ids and codes.
-import { recordAudit, type AuditOrigin } from '../audit/audit-log.js';
-import type { Deps } from '../deps.js';
+import { recordAudit, type AuditDeps, type AuditOrigin } from '../audit/audit-log.js';
 import { AppError, toAppError } from '../errors.js';
 import type { User } from '../users/user.js';
 
@@ -14,8 +13,6 @@ export function ssoDenialReason(err: unknown): string {
   const appError = err instanceof AppError ? err : toAppError(err);
   return appError.reason ?? appError.code;
 }
-
-type AuditDeps = Pick<Deps, 'store' | 'clock' | 'logger'>;
 
 export async function recordSsoSignIn(deps: AuditDeps, origin: AuditOrigin, idpUid: string, user: User, step: SsoStep): Promise<void> {
   await recordAudit(deps, 'sso.signin', origin, { actorUserId: user.id, subjectUserId: user.id, subject: idpUid, detail: { step } });
