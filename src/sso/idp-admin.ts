@@ -12,13 +12,13 @@ import { findIdpByUid, listIdps, requireApiManagedUid } from './idp-lookup.js';
 import { checkIdentifierFilter, checkOAuth2Config, checkTitle, throwIfViolations } from './idp-validation.js';
 import { generateIdpUid, isValidIdpUid, requireValidUid } from './idp-uid.js';
 
-export async function requireIdp(deps: Deps, uid: string): Promise<IdentityProvider> {
+export async function requireIdp(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'logger' | 'store'>, uid: string): Promise<IdentityProvider> {
   const idp = isValidIdpUid(uid) ? await findIdpByUid(deps, uid) : null;
   if (!idp) throw new AppError('NOT_FOUND', 'identity provider not found', { reason: 'PROVIDER_NOT_FOUND' });
   return idp;
 }
 
-export async function createIdentityProvider(deps: Deps, body: unknown, requestedUid: string | undefined): Promise<IdentityProvider> {
+export async function createIdentityProvider(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'logger' | 'store'>, body: unknown, requestedUid: string | undefined): Promise<IdentityProvider> {
   const uid = requireApiManagedUid(deps, requestedUid ? requireValidUid(requestedUid) : generateIdpUid());
   const input = parseCreateBody(body);
   const title = input.title.trim();
@@ -36,7 +36,7 @@ export async function createIdentityProvider(deps: Deps, body: unknown, requeste
   return idp;
 }
 
-export async function updateIdentityProvider(deps: Deps, uid: string, body: unknown, queryMask: unknown): Promise<IdentityProvider> {
+export async function updateIdentityProvider(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'logger' | 'store'>, uid: string, body: unknown, queryMask: unknown): Promise<IdentityProvider> {
   requireApiManagedUid(deps, uid);
   const current = await requireIdp(deps, uid);
   const request = parseUpdateRequest(body, queryMask);
@@ -68,7 +68,7 @@ export async function updateIdentityProvider(deps: Deps, uid: string, body: unkn
   return updated;
 }
 
-export async function deleteIdentityProvider(deps: Deps, uid: string): Promise<void> {
+export async function deleteIdentityProvider(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'logger' | 'store'>, uid: string): Promise<void> {
   requireApiManagedUid(deps, uid);
   await requireIdp(deps, uid);
   const [general, all] = await Promise.all([getGeneralSetting(deps.store.settings), listIdps(deps)]);

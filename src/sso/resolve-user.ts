@@ -24,7 +24,7 @@ function requireActive(user: User, idp: IdentityProvider): User {
   return user;
 }
 
-async function findLinkedUser(deps: Deps, idp: IdentityProvider, identifier: string): Promise<User | null> {
+async function findLinkedUser(deps: Pick<Deps, 'clock' | 'logger' | 'passwords' | 'store'>, idp: IdentityProvider, identifier: string): Promise<User | null> {
   const link = await deps.store.identities.find(idp.uid, identifier);
   if (!link) return null;
   const user = await deps.store.users.findById(link.userId);
@@ -40,14 +40,14 @@ function isUsableUsername(identifier: string): boolean {
   return isValidUsername(identifier) && !/^[0-9]+$/.test(identifier) && !RESERVED_USERNAMES.has(identifier.toLowerCase());
 }
 
-async function chooseUsername(deps: Deps, identifier: string): Promise<string> {
+async function chooseUsername(deps: Pick<Deps, 'clock' | 'logger' | 'passwords' | 'store'>, identifier: string): Promise<string> {
   if (isUsableUsername(identifier)) {
     if (!(await deps.store.users.findByUsername(identifier))) return identifier;
   }
   return randomUUID();
 }
 
-async function register(deps: Deps, idp: IdentityProvider, profile: ExternalProfile): Promise<User> {
+async function register(deps: Pick<Deps, 'clock' | 'logger' | 'passwords' | 'store'>, idp: IdentityProvider, profile: ExternalProfile): Promise<User> {
   // A password nobody knows, hashed like any other so password sign-in costs the same for SSO-only users.
   const passwordHash = await deps.passwords.hash(randomBytes(15).toString('base64'));
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -80,7 +80,7 @@ async function register(deps: Deps, idp: IdentityProvider, profile: ExternalProf
   throw new AppError('INTERNAL', 'internal error', { cause: new Error('could not find a free username') });
 }
 
-export async function resolveSsoUser(deps: Deps, idp: IdentityProvider, profile: ExternalProfile): Promise<User> {
+export async function resolveSsoUser(deps: Pick<Deps, 'clock' | 'logger' | 'passwords' | 'store'>, idp: IdentityProvider, profile: ExternalProfile): Promise<User> {
   const linked = await findLinkedUser(deps, idp, profile.identifier);
   if (linked) return requireActive(linked, idp);
   const general = await getGeneralSetting(deps.store.settings);

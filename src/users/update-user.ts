@@ -32,7 +32,7 @@ export interface Actor {
   findSessionId(): Promise<string | null>;
 }
 
-export async function updateUser(deps: Deps, actor: Actor, target: User, changes: UserChanges): Promise<User> {
+export async function updateUser(deps: Pick<Deps, 'clock' | 'events' | 'logger' | 'passwords' | 'regulation' | 'store'>, actor: Actor, target: User, changes: UserChanges): Promise<User> {
   await assertMayChange(deps, actor, target, changes);
   const patch: UserPatch = {
     ...pick(changes, ['username', 'displayName', 'email', 'avatarUrl', 'description', 'role', 'state']),
@@ -64,7 +64,7 @@ export async function updateUser(deps: Deps, actor: Actor, target: User, changes
   return updated;
 }
 
-async function assertMayChange(deps: Deps, actor: Actor, target: User, changes: UserChanges): Promise<void> {
+async function assertMayChange(deps: Pick<Deps, 'clock' | 'events' | 'logger' | 'passwords' | 'regulation' | 'store'>, actor: Actor, target: User, changes: UserChanges): Promise<void> {
   if ((changes.role !== undefined || changes.state !== undefined) && actor.user.role !== 'ADMIN') throw permissionDenied();
   if ((changes.password !== undefined || changes.email !== undefined) && actor.via !== 'access-token') {
     throw permissionDenied('changing the password or email needs an interactive sign-in, not a personal access token');
@@ -78,7 +78,7 @@ async function assertMayChange(deps: Deps, actor: Actor, target: User, changes: 
   if (renicks && general.disallowChangeNickname) throw permissionDenied('permission denied: disallow change nickname');
 }
 
-async function assertOldPassword(deps: Deps, actor: Actor, target: User): Promise<void> {
+async function assertOldPassword(deps: Pick<Deps, 'clock' | 'events' | 'logger' | 'passwords' | 'regulation' | 'store'>, actor: Actor, target: User): Promise<void> {
   if (actor.oldPassword === undefined) {
     throw invalidArgument('changing your own password needs your current password in `oldPassword`', [{ field: 'oldPassword', description: 'required' }]);
   }
