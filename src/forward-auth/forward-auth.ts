@@ -46,7 +46,7 @@ export interface ForwardAuthDeps {
   config: Pick<Config, 'instanceUrl' | 'instanceOrigin' | 'allowedRedirectHosts'>;
   clock: Clock;
   keys: KeyRing;
-  store: Pick<Store, 'sessions' | 'users'>;
+  store: Pick<Store, 'sessions'>;
   pats: PatAuthenticator;
   events: EventEmitter<GatewayEvents>;
 }

@@ -53,6 +53,24 @@ for (const mode of STORAGE_MODES) {
       assert.equal(again.status, 200);
     });
 
+    test('a session cookie costs one database query on a cache miss (session and user joined), none on a hit', async () => {
+      const queries: string[] = [];
+      const stop = gw.deps.store.onQuery((sql) => queries.push(sql));
+      try {
+        const cookie = ssoCookie(user.jar.get('sso_session')!);
+        assertIdentity(await verify(gw, cookie), { id: user.userId, username: user.username, role: 'USER', email });
+        assert.equal(queries.length, 1, `one query on the miss, not:\n${queries.join('\n')}`);
+        assert.match(queries[0]!, /join/i);
+        assert.equal((await verify(gw, cookie)).status, 200);
+        assert.equal(queries.length, 1, 'the cached session costs no query');
+        gw.clock.advance(5000);
+        assert.equal((await verify(gw, cookie)).status, 200);
+        assert.equal(queries.length, 2, 'after the cache period: one query again');
+      } finally {
+        stop();
+      }
+    });
+
     test('a personal access token passes, and stops at once when it is revoked', async () => {
       const created = await gw.http.post(`/api/v1/users/${user.userId}/personalAccessTokens`).set(user.auth).send({ description: 'ci' });
       assert.equal(created.status, 200, JSON.stringify(created.body));
