@@ -59,7 +59,7 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'get', path: '/readyz', access: 'public', bearer: 'ignore', handlers: [readiness(deps)] },
 
     // Forward auth: nginx auth_request (X-Original-URL) and Traefik/Caddy (X-Forwarded-*); own checks inside
-    // (forward-auth/). app.ts serves both ahead of Express.
+    // (forward-auth/). app.ts's request listener (createRequestListener) serves both ahead of Express.
     { method: 'all', path: '/auth/verify', access: 'public', bearer: 'ignore', handlers: [verifyRoute(deps)] },
     { method: 'all', path: '/auth/verify/forward-auth', access: 'public', bearer: 'ignore', handlers: [verifyRoute(deps, 'forward-auth')] },
 
