@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/app.js';
 import { requireConfig } from '../src/config.js';
 import { closeDeps, openDeps } from '../src/deps.js';
-import { getForwardAuth } from '../src/forward-auth/forward-auth.js';
 import { ABSENT } from '../src/forward-auth/original-request.js';
 import { createLogger } from '../src/logger.js';
 import { noMetrics, type Metrics } from '../src/metrics/metrics.js';
@@ -32,7 +31,7 @@ async function gateway(name: string, metrics: boolean) {
   await new Promise((r) => server.once('listening', r));
   const fixtures = await createFixtures(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   server.close();
-  return { deps, fixtures, fa: getForwardAuth(deps) };
+  return { deps, fixtures, fa: deps.forwardAuth };
 }
 
 const off = await gateway('off.db', false);

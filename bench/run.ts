@@ -17,12 +17,15 @@ import { rssMb, sampleRss, sleep, startChild, waitForOk, type Child } from './li
 import { renderResults, type BenchData } from './lib/report.js';
 import { METRICS_RESULTS, runMetricsAb } from './lib/metrics-ab.js';
 import { parseDuration, runSoak, SOAK_RESULTS } from './lib/soak.js';
+import { measureSignInTiming } from './lib/sign-in-timing.js';
 
 /** Measured seconds per run; interleaved phases repeat each scenario ROUNDS times. */
 const SECONDS = 4;
 const ROUNDS = 3;
 const SIGN_IN_SECONDS = 5;
 const SIGN_IN_ROUNDS = 2;
+/** Sequential sign-ins per outcome (unknown user, wrong password, archived user) for the timing medians. */
+const TIMING_ROUNDS = 30;
 const BCRYPT_COST = 10;
 const RESULTS = join(REPO_ROOT, 'bench', 'results.md');
 const TSX = ['--import', 'tsx'];
@@ -75,6 +78,9 @@ async function startGateway(dir: string, name = 'gateway.db', extraEnv: NodeJS.P
     GATEWAY_ALLOWED_REDIRECT_HOSTS: '.example.test',
     GATEWAY_ACCESS_RULES_FILE: join(REPO_ROOT, 'config', 'access-rules.example.json'),
     ...extraEnv,
+    // The sign-in timing phase fails on purpose many times from one address: regulation would answer 429.
+    GATEWAY_SIGNIN_MAX_FAILURES_PER_USER: '100000',
+    GATEWAY_SIGNIN_MAX_FAILURES_PER_IP: '100000',
   };
   // The gateway as `npm start` and the image run it: the esbuild bundle (built by the start-up phase's prestart).
   const child = startChild(process.execPath, ['--enable-source-maps', 'dist/main.mjs'], { cwd: REPO_ROOT, env });
@@ -212,6 +218,9 @@ async function main(): Promise<void> {
 
     const signInPhases = await sampleRss(gateway.child.pid, () => signInPhase(gateway.base, fixtures));
 
+    log(`sign-in timing: unknown user, wrong password, archived user (${TIMING_ROUNDS} interleaved rounds, one in flight)`);
+    const signInTiming = await measureSignInTiming(gateway.base, fixtures.accessToken, TIMING_ROUNDS);
+
     const nginx = await sampleRss(gateway.child.pid, () => nginxPhase(gateway.port, fixtures.ssoSession));
 
     const data: BenchData = {
@@ -224,6 +233,7 @@ async function main(): Promise<void> {
       baseline,
       verify: { token, cookie, pat },
       signIn: signInPhases.result,
+      signInTiming,
       nginx: nginx.result,
       memory: {
         idleMb,

@@ -1,6 +1,8 @@
 // createApp(deps): the Express app with security middleware, body limits, the route table, 404 and the error
-// handler. It never listens: main.ts does, and tests use it on port 0.
+// handler. createRequestListener(deps): what the server runs: /auth/verify straight to the forward-auth handler,
+// everything else to the app. Neither listens: main.ts does (http/server.ts), and tests use them on port 0.
 import { randomUUID } from 'node:crypto';
+import type { RequestListener } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -10,7 +12,7 @@ import { AUTH_BODY_LIMIT, DEFAULT_BODY_LIMIT, jsonBody } from './http/json-body.
 import { hasRepeatedAuthorization } from './http/repeated-header.js';
 import { buildRouter } from './routes.js';
 import { FORM_PATHS, formBody, isParsedForm } from './web/form-body.js';
-import { serveVerifyAhead } from './forward-auth/verify-handler.js';
+import { serveVerify, verifySourceOf, type TrustProxy } from './forward-auth/verify-handler.js';
 
 /** Bodies are JSON only: anything else with content is refused with 415 before it is read. */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
@@ -76,7 +78,21 @@ export function createApp(deps: Deps): Express {
   app.use(buildRouter(deps));
   app.use(notFoundMiddleware);
   app.use(errorMiddleware(deps.logger));
-  // The forward-auth hot path skips the middleware above (it is still in the route table for other spellings).
-  serveVerifyAhead(app, deps);
   return app;
+}
+
+/**
+ * The server's request listener: the forward-auth hot path (/auth/verify and /auth/verify/forward-auth, exactly
+ * as proxies send them) is answered ahead of the Express stack (request logging, helmet, body parsing, router),
+ * so it costs what a bare node:http handler costs; every other request, other spellings of those paths included,
+ * goes to `app` and the route table.
+ */
+export function createRequestListener(deps: Deps, app: Express = createApp(deps)): RequestListener {
+  const trust = app.get('trust proxy fn') as TrustProxy;
+  const { forwardAuth, logger } = deps;
+  return (req, res) => {
+    const source = verifySourceOf(req.url);
+    if (source !== null) serveVerify(forwardAuth, logger, req, res, trust, source);
+    else app(req, res);
+  };
 }

@@ -6,8 +6,7 @@ import { createLogger, type Logger } from './logger.js';
 import { loadKeyRing, type KeyRing } from './auth/keys.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { Regulator } from './auth/regulation.js';
-import type { PatAuthenticator } from './auth/authenticate.js';
-import { settleLastUsedWrites, StorePatAuthenticator } from './auth/pat-authenticator.js';
+import { StorePatAuthenticator } from './auth/pat-authenticator.js';
 import { openStore, type Store } from './store/store.js';
 import type { EphemeralStore } from './state/ephemeral-store.js';
 import { MemoryEphemeralStore } from './state/memory-store.js';
@@ -15,14 +14,11 @@ import { RedisEphemeralStore } from './state/redis-store.js';
 import { loadDeploymentIdps, type DeploymentIdps } from './sso/deployment-idps.js';
 import { noMetrics, type Metrics } from './metrics/metrics.js';
 import { PrometheusMetrics, type DependencyProbe, type MetricsExporter } from './metrics/prometheus-metrics.js';
+import type { GatewayEvents } from './events.js';
+import { loadAccessRules } from './forward-auth/access-rules.js';
+import { ForwardAuth } from './forward-auth/forward-auth.js';
+import { ProviderDiscovery } from './sso/oidc-client.js';
 
-/** Events other parts listen to, e.g. caches that must forget a revoked session at once. */
-export interface GatewayEvents {
-  'sessions-revoked': [sessionIds: string[]];
-  'user-changed': [userId: number];
-  /** Personal access tokens deleted (revoked one by one, or all of a user's at once). */
-  'pats-revoked': [userId: number, tokenIds: string[]];
-}
 
 export interface Deps {
   config: Config;
@@ -36,14 +32,18 @@ export interface Deps {
   lifecycle: { draining: boolean };
   /** Brute-force regulation (failed sign-ins, guessed tokens). */
   regulation: Regulator;
-  /** Personal-access-token checks, when that module is wired in. */
-  pats: PatAuthenticator | null;
+  /** Personal-access-token checks (and their throttled "last used" writes). */
+  pats: StorePatAuthenticator;
   /** Identity providers of GATEWAY_IDP_FILE, loaded (and checked) once at start, frozen. */
   deploymentIdps: DeploymentIdps;
   /** What the domain counts (no-op when GATEWAY_METRICS_ADDR is unset). */
   metrics: Metrics;
   /** The registry the metrics listener serves (main.ts), or null when metrics are off. */
   metricsExporter: MetricsExporter | null;
+  /** The /auth/verify decision: credentials, their caches, and the access rules of GATEWAY_ACCESS_RULES_FILE. */
+  forwardAuth: ForwardAuth;
+  /** OpenID Connect discovery documents, cached per provider update for a few minutes. */
+  providerDiscovery: ProviderDiscovery;
 }
 
 export interface DepsOverrides {
@@ -56,8 +56,10 @@ export interface DepsOverrides {
 export async function openDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger(config.logLevel);
-  // Before any storage is opened: a broken file stops the start with every problem listed (DeploymentIdpsError).
+  // Before any storage is opened: a broken file stops the start with every problem listed (DeploymentIdpsError,
+  // AccessRulesError with file:line:column).
   const deploymentIdps = loadDeploymentIdps(config, clock.now());
+  const accessRules = loadAccessRules(config.accessRulesFile);
   const store = await openStore(
     config.database.kind === 'sqlite'
       ? { kind: 'sqlite', file: config.database.file }
@@ -81,6 +83,8 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
   await passwords.warmUp();
   const prometheus = config.metrics === null ? null : new PrometheusMetrics(dependencyProbes(store, ephemeral));
   const metrics = prometheus ?? noMetrics;
+  const events = new EventEmitter<GatewayEvents>();
+  const pats = new StorePatAuthenticator(store, clock, logger);
   return {
     config,
     clock,
@@ -89,13 +93,15 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     ephemeral,
     keys,
     passwords,
-    events: new EventEmitter<GatewayEvents>(),
+    events,
     lifecycle: { draining: false },
     regulation: new Regulator(config.regulation, ephemeral instanceof RedisEphemeralStore ? ephemeral.client : null, '', metrics),
-    pats: new StorePatAuthenticator(store, clock, logger),
+    pats,
     deploymentIdps,
     metrics,
     metricsExporter: prometheus,
+    forwardAuth: new ForwardAuth({ config, clock, keys, store, pats, events, metrics }, accessRules),
+    providerDiscovery: new ProviderDiscovery(),
   };
 }
 
@@ -107,6 +113,6 @@ function dependencyProbes(store: Store, ephemeral: EphemeralStore): DependencyPr
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {
-  await settleLastUsedWrites(deps.pats);
+  await deps.pats.settle();
   await Promise.allSettled([deps.store.close(), deps.ephemeral.close()]);
 }

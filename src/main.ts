@@ -2,10 +2,11 @@
 // listens, and drains gracefully on SIGTERM/SIGINT. `--check-config` validates the environment and the files it
 // names (identity providers, access rules) without opening any storage, and exits.
 import type { Server } from 'node:http';
-import { createApp } from './app.js';
+import { createRequestListener } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { closeDeps, openDeps, type Deps } from './deps.js';
 import { AccessRulesError, loadAccessRules } from './forward-auth/access-rules.js';
+import { createGatewayServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { DeploymentIdpsError, loadDeploymentIdps } from './sso/deployment-idps.js';
 import { describeRedisTarget } from './state/redis-target.js';
@@ -69,19 +70,17 @@ async function main(): Promise<void> {
   try {
     deps = await openDeps(config, { logger });
   } catch (err) {
+    // A broken identity-providers or access-rules file stops the start here, before storage opens or anything listens.
     const problems = describeFileProblems(err);
     if (problems !== null) process.stderr.write(problems);
     else logger.fatal({ err }, 'could not open storage');
     process.exit(1);
   }
   if (config.mode === 'demo') logger.warn('demo mode: tokens are signed with the public secret "usememos"; never expose this instance');
-  const server = createApp(deps).listen(config.port, config.host, () => {
+  const server = createGatewayServer(createRequestListener(deps));
+  server.listen(config.port, config.host, () => {
     logger.info(`sso-gateway listening on ${config.instanceUrl} (port ${config.port}; ${describeStorage(config)})`);
   });
-  server.keepAliveTimeout = 65_000;
-  // Slow clients (slowloris headers, trickled bodies) are cut instead of holding sockets forever.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
   server.on('error', (err) => {
     logger.fatal({ err }, 'server error');
     process.exit(1);
@@ -143,9 +142,6 @@ process.on('unhandledRejection', (reason) => {
 });
 
 main().catch((err: unknown) => {
-  // A broken access-rules file surfaces when the app is built (forward-auth loads it): list its problems plainly.
-  const problems = describeFileProblems(err);
-  if (problems !== null) process.stderr.write(problems);
-  else createLogger('error').fatal({ err }, 'start-up failed');
+  createLogger('error').fatal({ err }, 'start-up failed');
   process.exit(1);
 });

@@ -59,7 +59,7 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'get', path: '/readyz', access: 'public', bearer: 'ignore', handlers: [readiness(deps)] },
 
     // Forward auth: nginx auth_request (X-Original-URL) and Traefik/Caddy (X-Forwarded-*); own checks inside
-    // (forward-auth/). app.ts serves both ahead of Express.
+    // (forward-auth/). app.ts's request listener (createRequestListener) serves both ahead of Express.
     { method: 'all', path: '/auth/verify', access: 'public', bearer: 'ignore', handlers: [verifyRoute(deps)] },
     { method: 'all', path: '/auth/verify/forward-auth', access: 'public', bearer: 'ignore', handlers: [verifyRoute(deps, 'forward-auth')] },
 
@@ -153,7 +153,7 @@ export function methodNotAllowed(routes: Route[]): RequestHandler {
 
 export function buildRouter(deps: Deps, routes: Route[] = routeTable(deps)): Router {
   const router = Router();
-  const authenticate = bearerMiddleware(deps, () => deps.pats);
+  const authenticate = bearerMiddleware(deps);
   for (const route of routes) {
     const chain = [...(route.bearer === 'ignore' ? [] : [authenticate]), guard(deps, route.access), ...route.handlers];
     router[route.method](route.path, ...chain);

@@ -1,6 +1,7 @@
 // bench/results.md: every number of one `npm run bench`, its budget from DESIGN §9 and whether it was met.
 import type { Machine } from './machine.js';
 import type { LoadResult } from './load.js';
+import type { SignInTiming } from './sign-in-timing.js';
 
 export interface BenchData {
   startedAt: Date;
@@ -13,6 +14,7 @@ export interface BenchData {
   verify: { token: LoadResult; cookie: LoadResult; pat: LoadResult };
   /** `alone.ratio`: median over rounds of sign-ins per second / raw compares per second. */
   signIn: { rawComparesPerSecond: number; alone: LoadResult; together: LoadResult; verifyMeanwhile: LoadResult };
+  signInTiming: SignInTiming;
   nginx: { real: LoadResult; zeroCost: LoadResult } | { skipped: string };
   memory: { idleMb: number; verifyStartMb: number; verifyEndMb: number; maxUnderLoadMb: number };
   startup: { freshMs: number; againMs: number };
@@ -85,6 +87,20 @@ export function renderResults(d: BenchData): string {
     `| verify (access token) at a fixed ${num(s.verifyMeanwhile.requestsPerSecond)} req/s meanwhile: p50 / p99 | ${ms(s.verifyMeanwhile.p50)} / ${ms(s.verifyMeanwhile.p99)} | p99 ≤ 10 ms | ${verdict(s.verifyMeanwhile.p99 <= 10 && s.verifyMeanwhile.non2xx === 0)} |`,
   );
   lines.push('');
+
+  const t = d.signInTiming;
+  lines.push('## Sign-in timing by outcome (no user enumeration by timing)', '');
+  lines.push(
+    `One sign-in in flight, the three kinds interleaved over ${t.rounds} rounds (after one warm-up round); each answers 401 ` +
+      'after one bcrypt compare (a dummy hash for the unknown name). Medians of the response time:',
+    '',
+  );
+  lines.push('| sign-in | median | non-401 answers |', '|---|---|---|');
+  for (const m of t.medians) lines.push(`| ${m.kind} | ${ms(m.ms)} | ${num(m.non401)} |`);
+  lines.push(
+    `| largest difference between two medians | ${ms(t.spreadMs)} = ${num(t.spreadShare * 100, 1)} % | (for information: a bcrypt compare is ~${num(Math.min(...t.medians.map((m) => m.ms)))} ms) |`,
+    '',
+  );
 
   lines.push('## End to end through nginx `auth_request` (https, shipped config, session cookie)', '');
   if ('skipped' in d.nginx) {

@@ -1,7 +1,8 @@
 // The audit trail of security events: who did what, when, from where. Never a secret: callers pass ids,
 // usernames and reasons, not tokens or passwords. Writing is best effort: a failed audit write is logged
 // and never turns a sign-in or a revocation into an error.
-import type { Deps } from '../deps.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
 
 export const AUDIT_EVENTS = [
   'signin.success', 'signin.failure', 'signin.banned', 'signout', 'refresh.reuse_detected',
@@ -43,8 +44,15 @@ export function originOf(req: { ip?: string | undefined; get(name: string): stri
   return { ipAddress: (req.ip ?? '').replace(/^::ffff:/, ''), userAgent: (req.get('user-agent') ?? '').slice(0, 512) };
 }
 
+/** What writing an audit row needs. */
+export interface AuditDeps {
+  store: { auditLogs: AuditLogRepository };
+  clock: Clock;
+  logger: Logger;
+}
+
 export async function recordAudit(
-  deps: Pick<Deps, 'store' | 'clock' | 'logger'>,
+  deps: AuditDeps,
   event: AuditEvent,
   origin: AuditOrigin | null,
   fields: { actorUserId?: number | null; subjectUserId?: number | null; subject?: string; detail?: AuditEntry['detail'] } = {},

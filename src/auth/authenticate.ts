@@ -4,12 +4,14 @@
 // re-read from the database, so a deleted or archived user, or a revoked session, fails at once and roles come
 // from the database, not the token. An access token without `sid` (issued before it existed) is refused.
 import type { RequestHandler } from 'express';
-import type { Deps } from '../deps.js';
+import type { Clock } from '../clock.js';
 import { AppError, unauthenticated } from '../errors.js';
 import { isLiveSessionOf } from '../sessions/session.js';
+import type { Store } from '../store/store.js';
 import type { User } from '../users/user.js';
 import { verifyAccessToken } from './access-token.js';
 import { InvalidTokenError } from './jwt.js';
+import type { KeyRing } from './keys.js';
 import type { Principal } from './principal.js';
 
 export const PAT_PREFIX = 'memos_pat_';
@@ -18,6 +20,22 @@ const MAX_AUTHORIZATION = 8192;
 /** Checks a `memos_pat_…` token and returns its owner; provided by the personal-access-token module. */
 export interface PatAuthenticator {
   authenticate(token: string): Promise<{ user: User; tokenId: string } | null>;
+}
+
+/** What resolving a bearer needs. */
+export interface BearerDeps {
+  clock: Clock;
+  keys: KeyRing;
+  store: Pick<Store, 'users' | 'sessions'>;
+  pats: PatAuthenticator;
+}
+
+/** The bearer middleware also counts guessed PATs per address (brute-force regulation). */
+export interface BearerMiddlewareDeps extends BearerDeps {
+  regulation: {
+    assertTokenAttemptAllowed(ip: string | undefined): Promise<void>;
+    recordTokenFailure(ip: string | undefined): Promise<void>;
+  };
 }
 
 export type BearerParse = { kind: 'none' } | { kind: 'malformed' } | { kind: 'token'; token: string };
@@ -36,9 +54,9 @@ export function parseBearer(header: string | undefined): BearerParse {
 const invalidToken = (message = 'invalid access token') => unauthenticated(message, 'invalid_token');
 
 /** Resolves a bearer token to a principal, or throws 401. */
-export async function authenticateBearer(deps: Deps, pats: PatAuthenticator | null, token: string): Promise<Principal> {
+export async function authenticateBearer(deps: BearerDeps, token: string): Promise<Principal> {
   if (token.startsWith(PAT_PREFIX)) {
-    const found = pats ? await pats.authenticate(token) : null;
+    const found = await deps.pats.authenticate(token);
     if (!found) throw invalidToken('invalid personal access token');
     return { user: found.user, via: 'pat', patId: found.tokenId };
   }
@@ -58,7 +76,7 @@ export async function authenticateBearer(deps: Deps, pats: PatAuthenticator | nu
   return { user, via: 'access-token', session: { id: session.id, createdAt: session.createdAt } };
 }
 
-export function bearerMiddleware(deps: Deps, pats: () => PatAuthenticator | null): RequestHandler {
+export function bearerMiddleware(deps: BearerMiddlewareDeps): RequestHandler {
   return async (req, res, next) => {
     const bearer = parseBearer(req.headers.authorization);
     if (bearer.kind === 'none') {
@@ -67,13 +85,13 @@ export function bearerMiddleware(deps: Deps, pats: () => PatAuthenticator | null
     }
     if (bearer.kind === 'malformed') throw invalidToken('malformed authorization header');
     if (!bearer.token.startsWith(PAT_PREFIX)) {
-      res.locals.principal = await authenticateBearer(deps, pats(), bearer.token);
+      res.locals.principal = await authenticateBearer(deps, bearer.token);
       return next();
     }
     // PATs are the guessable kind of bearer: a ban on the address is checked first, each miss counts.
     await deps.regulation.assertTokenAttemptAllowed(req.ip);
     try {
-      res.locals.principal = await authenticateBearer(deps, pats(), bearer.token);
+      res.locals.principal = await authenticateBearer(deps, bearer.token);
     } catch (err) {
       if (err instanceof AppError && err.code === 'UNAUTHENTICATED') await deps.regulation.recordTokenFailure(req.ip);
       throw err;

@@ -3,7 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { failedPrecondition } from '../errors.js';
-import { settleLastUsedWrites } from './pat-authenticator.js';
 import { generatePatSecret, type PersonalAccessToken } from './personal-access-token.js';
 import { sha256Hex } from './secrets.js';
 
@@ -25,7 +24,7 @@ export function expiryFromDays(now: Date, days: number | undefined): Date | null
 }
 
 export async function createPersonalAccessToken(
-  deps: Deps,
+  deps: Pick<Deps, 'clock' | 'events' | 'logger' | 'pats' | 'store'>,
   userId: number,
   input: { description: string; expiresAt: Date | null },
 ): Promise<CreatedPat> {
@@ -47,13 +46,13 @@ export async function createPersonalAccessToken(
 }
 
 /** All of the user's tokens, expired ones included, oldest first; uses recorded on this replica are visible. */
-export async function listPersonalAccessTokens(deps: Deps, userId: number): Promise<PersonalAccessToken[]> {
-  await settleLastUsedWrites(deps.pats);
+export async function listPersonalAccessTokens(deps: Pick<Deps, 'clock' | 'events' | 'logger' | 'pats' | 'store'>, userId: number): Promise<PersonalAccessToken[]> {
+  await deps.pats.settle();
   return deps.store.personalAccessTokens.listByUser(userId);
 }
 
 /** Idempotent, as in Memos: revoking a token the user does not have changes nothing and is not an error. */
-export async function revokePersonalAccessToken(deps: Deps, userId: number, tokenId: string): Promise<boolean> {
+export async function revokePersonalAccessToken(deps: Pick<Deps, 'clock' | 'events' | 'logger' | 'pats' | 'store'>, userId: number, tokenId: string): Promise<boolean> {
   const deleted = await deps.store.personalAccessTokens.delete(userId, tokenId);
   if (deleted) {
     deps.events.emit('pats-revoked', userId, [tokenId]);

@@ -16,7 +16,7 @@ export const BAD_CREDENTIALS = 'unmatched username and password';
  * concurrent attempts cannot slip past the limit); a banned account or address is refused (429) before bcrypt,
  * so the right password during a ban still fails; a failure can start a ban, a success clears the account's.
  */
-export async function signInWithPassword(deps: Deps, username: string, password: string, origin: AuditOrigin): Promise<User> {
+export async function signInWithPassword(deps: Pick<Deps, 'clock' | 'logger' | 'metrics' | 'passwords' | 'regulation' | 'store'>, username: string, password: string, origin: AuditOrigin): Promise<User> {
   try {
     const user = await checkPassword(deps, username, password, origin);
     deps.metrics.signIn('password', 'success');
@@ -27,7 +27,7 @@ export async function signInWithPassword(deps: Deps, username: string, password:
   }
 }
 
-async function checkPassword(deps: Deps, username: string, password: string, origin: AuditOrigin): Promise<User> {
+async function checkPassword(deps: Pick<Deps, 'clock' | 'logger' | 'metrics' | 'passwords' | 'regulation' | 'store'>, username: string, password: string, origin: AuditOrigin): Promise<User> {
   const [user, general] = await Promise.all([
     deps.store.users.findByUsername(username),
     getGeneralSetting(deps.store.settings),

@@ -41,8 +41,3 @@ export class StorePatAuthenticator implements PatAuthenticator {
     return this.lastUsed.settle();
   }
 }
-
-/** The PAT list waits for pending last-used writes when the wired authenticator is this one. */
-export async function settleLastUsedWrites(pats: PatAuthenticator | null): Promise<void> {
-  if (pats instanceof StorePatAuthenticator) await pats.settle();
-}

@@ -10,7 +10,7 @@ import { accountKey } from './regulation.js';
 export const RECENT_SIGN_IN_MS = 10 * 60 * 1000;
 
 /** True when `password` is the user's current one. */
-export async function confirmPassword(deps: Deps, user: User, password: string, ip: string | undefined): Promise<boolean> {
+export async function confirmPassword(deps: Pick<Deps, 'clock' | 'passwords' | 'regulation'>, user: User, password: string, ip: string | undefined): Promise<boolean> {
   const account = accountKey(user.id, user.username);
   await deps.regulation.beginSignInAttempt(account, ip);
   const match = await deps.passwords.verify(password, user.passwordHash);
@@ -20,7 +20,7 @@ export async function confirmPassword(deps: Deps, user: User, password: string, 
 }
 
 /** Passes when the caller's session started less than 10 minutes ago, or when `password` is right. */
-export async function assertRecentSignInOrPassword(deps: Deps, principal: Principal, password: string | undefined, ip: string | undefined): Promise<void> {
+export async function assertRecentSignInOrPassword(deps: Pick<Deps, 'clock' | 'passwords' | 'regulation'>, principal: Principal, password: string | undefined, ip: string | undefined): Promise<void> {
   if (password === undefined) {
     const session = principal.session;
     if (session && deps.clock.now().getTime() - session.createdAt.getTime() < RECENT_SIGN_IN_MS) return;

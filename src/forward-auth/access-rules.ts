@@ -1,9 +1,10 @@
 // The access-rules file (GATEWAY_ACCESS_RULES_FILE, JSON): which signed-in users may reach which host and path
 // prefix. Read once at start, validated with zod, every problem reported together, compiled (hosts lower-cased,
-// paths canonical, user patterns compiled with RE2, linear time). config/access-rules.example.json shows the shape.
+// paths canonical, user patterns compiled with RE2, linear time), each problem naming its file:line:column.
+// config/access-rules.example.json shows the shape.
 // `users` names people by their stable id (`users/12` or 12), never by a name, which people can choose or change;
 // `userPattern` matches only usernames an admin assigned or locked (access-policy.ts).
-import { readJsonFile } from '../config-file.js';
+import { locateJsonPath, readJsonFile } from '../config-file.js';
 import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { isValidUsername } from '../users/username.js';
@@ -140,13 +141,22 @@ const fileSchema = z.strictObject({
   rules: z.array(z.unknown()).max(10_000),
 });
 
-/** Validates and compiles parsed JSON; throws AccessRulesError with every problem found. */
-export function compileAccessRules(input: unknown, file = 'access rules'): AccessRules {
+/**
+ * Validates and compiles parsed JSON; throws AccessRulesError with every problem found. Given the file's `text`,
+ * each problem starts with `file:line:column:` of the value it is about.
+ */
+export function compileAccessRules(input: unknown, file = 'access rules', text?: string): AccessRules {
+  const problem = (path: readonly PropertyKey[], message: string) => {
+    const described = `${path.map(String).join('.') || '(file)'}: ${message}`;
+    if (text === undefined) return described;
+    const at = locateJsonPath(text, path);
+    return `${file}:${at.line}:${at.column}: ${described}`;
+  };
   const parsed = fileSchema.safeParse(input);
   if (!parsed.success) {
     throw new AccessRulesError(
       file,
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`),
+      parsed.error.issues.map((i) => problem(i.path, i.message)),
     );
   }
   const problems: string[] = [];
@@ -158,7 +168,7 @@ export function compileAccessRules(input: unknown, file = 'access rules'): Acces
       rules.push({ index: i + 1, comment: comment ?? null, host, path, pathLower: path.toLowerCase(), allow });
       return;
     }
-    for (const issue of rule.error.issues) problems.push(`rules.${i}${issue.path.map((p) => `.${String(p)}`).join('')}: ${issue.message}`);
+    for (const issue of rule.error.issues) problems.push(problem(['rules', i, ...issue.path], issue.message));
   });
   if (problems.length > 0) throw new AccessRulesError(file, problems);
   return Object.freeze({
@@ -171,6 +181,6 @@ export function compileAccessRules(input: unknown, file = 'access rules'): Acces
 export function loadAccessRules(file: string | null): AccessRules {
   if (file === null) return NO_RULES;
   const read = readJsonFile(file);
-  if ('problem' in read) throw new AccessRulesError(file, [read.problem]);
-  return compileAccessRules(read.json, file);
+  if ('problem' in read) throw new AccessRulesError(file, [`${file}: ${read.problem}`]);
+  return compileAccessRules(read.json, file, read.text);
 }

@@ -1,11 +1,17 @@
 // The forward-auth decision for one nginx subrequest: who is calling (bearer access token or PAT, else the
 // sso_session cookie; the refresh cookie is never a credential here), then whether the access rules let them
-// reach the original URL. One instance per Deps (its caches listen to revocation events), built on first use.
-import { parseBearer, PAT_PREFIX } from '../auth/authenticate.js';
-import type { Deps } from '../deps.js';
+// reach the original URL. deps.ts builds one per gateway (its caches listen to revocation events), with the access
+// rules loaded at start.
+import type { EventEmitter } from 'node:events';
+import { parseBearer, PAT_PREFIX, type PatAuthenticator } from '../auth/authenticate.js';
+import type { KeyRing } from '../auth/keys.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { GatewayEvents } from '../events.js';
 import { checkReturnUrl } from '../http/return-url.js';
+import type { Store } from '../store/store.js';
 import { AccessTokenCheck } from './access-token-check.js';
-import { loadAccessRules, type AccessRules } from './access-rules.js';
+import type { AccessRules } from './access-rules.js';
 import { isAllowed, isAllowedWithoutTarget } from './access-policy.js';
 import { findCookie } from './cookie-value.js';
 import type { Identity } from './identity.js';
@@ -43,6 +49,17 @@ const DECISION_LABELS: Readonly<Record<VerifyDecision['kind'], VerifyDecisionLab
   'bad-request': 'bad_request',
 };
 
+/** What the decision reads: the credentials' stores, the clock, revocation events, and where sign-in is. */
+export interface ForwardAuthDeps {
+  config: Pick<Config, 'instanceUrl' | 'instanceOrigin' | 'allowedRedirectHosts'>;
+  clock: Clock;
+  keys: KeyRing;
+  store: Pick<Store, 'sessions'>;
+  pats: PatAuthenticator;
+  events: EventEmitter<GatewayEvents>;
+  metrics: Metrics;
+}
+
 export class ForwardAuth {
   private readonly tokens: AccessTokenCheck;
   private readonly sessions: SessionCheck;
@@ -51,7 +68,7 @@ export class ForwardAuth {
   private readonly metrics: Metrics;
 
   constructor(
-    private readonly deps: Deps,
+    private readonly deps: ForwardAuthDeps,
     readonly rules: AccessRules,
   ) {
     this.metrics = deps.metrics;
@@ -60,7 +77,7 @@ export class ForwardAuth {
       sessions: deps.metrics.cache('access_token_session'),
     });
     this.sessions = new SessionCheck(deps.store, LOOKUP_TIMEOUT_MS, deps.metrics.cache('session_cookie'));
-    this.pats = new PatCheck(() => deps.pats, LOOKUP_TIMEOUT_MS, deps.metrics.cache('pat'));
+    this.pats = new PatCheck(deps.pats, LOOKUP_TIMEOUT_MS, deps.metrics.cache('pat'));
     this.signInPage = `${deps.config.instanceUrl}/auth`;
     deps.events.on('sessions-revoked', (ids) => {
       this.sessions.forgetSessions(ids);
@@ -144,16 +161,4 @@ export class ForwardAuth {
     const back = checkReturnUrl(this.deps.config, target.target.url);
     return back === null ? this.signInPage : `${this.signInPage}?redirect=${encodeURIComponent(back)}`;
   }
-}
-
-const instances = new WeakMap<Deps, ForwardAuth>();
-
-/** The ForwardAuth of these deps, made (and the access rules file loaded) on first use. */
-export function getForwardAuth(deps: Deps): ForwardAuth {
-  let instance = instances.get(deps);
-  if (instance === undefined) {
-    instance = new ForwardAuth(deps, loadAccessRules(deps.config.accessRulesFile));
-    instances.set(deps, instance);
-  }
-  return instance;
 }

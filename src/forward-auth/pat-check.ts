@@ -1,4 +1,4 @@
-// Personal access tokens at /auth/verify, through the PAT module's authenticator (deps.pats) behind a bounded
+// Personal access tokens at /auth/verify, through the PAT authenticator (deps.pats) behind a bounded
 // cache keyed by the token's SHA-256 (PAT_CACHE_TTL_MS; concurrent misses share one lookup). 'pats-revoked' and
 // 'user-changed' on this replica drop entries at once; a revocation elsewhere is seen when the entry expires
 // (< 5 s), as is a PAT's own expiry.
@@ -25,8 +25,7 @@ export class PatCheck {
   private generation = 0;
 
   constructor(
-    /** Read on every miss: the PAT module may be wired after start-up. */
-    private readonly authenticator: () => PatAuthenticator | null,
+    private readonly authenticator: PatAuthenticator,
     private readonly lookupTimeoutMs: number,
     meter: CacheMeter = NO_CACHE_METER,
   ) {
@@ -63,10 +62,8 @@ export class PatCheck {
   }
 
   private async lookup(token: string, hash: string, now: number): Promise<PatEntry | null> {
-    const pats = this.authenticator();
-    if (pats === null) return null;
     const generation = this.generation;
-    const found = await withDeadline(pats.authenticate(token), this.lookupTimeoutMs);
+    const found = await withDeadline(this.authenticator.authenticate(token), this.lookupTimeoutMs);
     if (found === null || found.user.state !== 'NORMAL') return null;
     const entry: PatEntry = { tokenId: found.tokenId, identity: buildIdentity(found.user) };
     if (generation === this.generation) this.cache.set(hash, entry, now + PAT_CACHE_TTL_MS);

@@ -1,10 +1,9 @@
 // The `sso_session` cookie at /auth/verify: its SHA-256 names a session row; the session and its user are read
-// from the database at most once per SESSION_CACHE_TTL_MS per cookie on this replica (concurrent misses share
-// one lookup). A revocation on this replica ('sessions-revoked', 'user-changed') drops the entries at once, also
+// from the database (one joined query) at most once per SESSION_CACHE_TTL_MS per cookie on this replica
+// (concurrent misses share one lookup). A revocation on this replica ('sessions-revoked', 'user-changed') drops the entries at once, also
 // for lookups still in flight; another replica's revocation is seen when the entry expires (< 5 s).
 import { sha256Hex } from '../auth/secrets.js';
 import type { SessionRepository } from '../sessions/session.js';
-import type { UserRepository } from '../users/user.js';
 import { NO_CACHE_METER, type CacheMeter } from '../metrics/metrics.js';
 import { BoundedCache } from './bounded-cache.js';
 import { buildIdentity, type Identity } from './identity.js';
@@ -27,7 +26,7 @@ export class SessionCheck {
   private generation = 0;
 
   constructor(
-    private readonly repos: { sessions: SessionRepository; users: UserRepository },
+    private readonly repos: { sessions: Pick<SessionRepository, 'findActiveWithUserBySsoTokenHash'> },
     private readonly lookupTimeoutMs: number,
     meter: CacheMeter = NO_CACHE_METER,
   ) {
@@ -66,10 +65,9 @@ export class SessionCheck {
   private async lookup(hash: string, now: number): Promise<SessionEntry | null> {
     const generation = this.generation;
     const at = new Date(now);
-    const session = await withDeadline(this.repos.sessions.findActiveBySsoTokenHash(hash, at), this.lookupTimeoutMs);
-    if (session === null) return null;
-    const user = await withDeadline(this.repos.users.findById(session.userId), this.lookupTimeoutMs);
-    if (user === null || user.state !== 'NORMAL') return null;
+    const found = await withDeadline(this.repos.sessions.findActiveWithUserBySsoTokenHash(hash, at), this.lookupTimeoutMs);
+    if (found === null || found.user.state !== 'NORMAL') return null;
+    const { session, user } = found;
     const entry: SessionEntry = { sessionId: session.id, identity: buildIdentity(user) };
     // The entry's age counts from the read, not from the answer: a slow answer does not stretch the 5 s bound.
     if (generation === this.generation) this.cache.set(hash, entry, Math.min(now + SESSION_CACHE_TTL_MS, session.expiresAt.getTime()));

@@ -3,16 +3,19 @@
 // WWW-Authenticate always), 403 when a rule denies, 400 for two Authorization headers, 403 also for target headers
 // that disagree, 5xx on any error; never 2xx unless a credential was checked and a rule allowed it. Every answer has
 // an explicit empty body (`Content-Length: 0`: nginx reads a subrequest's body, and a chunked empty one halves
-// its throughput). Target headers are read only when the peer is a trusted proxy (GATEWAY_TRUSTED_PROXIES).
+// its throughput), and an `X-Request-Id` (a trusted proxy's own, else a new one: http/request-id.ts). Target
+// headers are read only when the peer is a trusted proxy (GATEWAY_TRUSTED_PROXIES). app.ts's request listener
+// sends both paths here ahead of Express; other spellings reach the same handler through the route table.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Express, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import type { Deps } from '../deps.js';
 import { toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { getForwardAuth, type ForwardAuth, type VerifyDecision, type VerifyInput } from './forward-auth.js';
+import type { ForwardAuth, VerifyDecision, VerifyInput } from './forward-auth.js';
 import { ABSENT, parseTargetHeaders, type TargetSource } from './original-request.js';
 import { hasRepeatedAuthorization } from '../http/repeated-header.js';
+import { requestIdFor } from '../http/request-id.js';
 
 /** nginx auth_request: the target is X-Original-URL. */
 export const VERIFY_PATH = '/auth/verify';
@@ -23,8 +26,7 @@ export const FORWARD_AUTH_PATH = '/auth/verify/forward-auth';
 export type TrustProxy = (address: string, i: number) => boolean;
 
 const HTML = /text\/html/i;
-const NO_STORE_EMPTY = ['Cache-Control', 'no-store', 'Content-Length', '0'] as const;
-const FORBIDDEN_HEADERS: readonly string[] = NO_STORE_EMPTY;
+const NO_STORE_EMPTY: readonly string[] = ['Cache-Control', 'no-store', 'Content-Length', '0'];
 const WWW_BEARER = 'Bearer realm="sso-gateway"';
 const WWW_INVALID = 'Bearer realm="sso-gateway", error="invalid_token"';
 
@@ -41,9 +43,19 @@ function isTrustedPeer(socket: Socket, trust: TrustProxy): boolean {
   return trusted;
 }
 
-export function readVerifyInput(req: IncomingMessage, trust: TrustProxy, source: TargetSource = 'auth-request'): VerifyInput {
+const VERIFY_QUERY = `${VERIFY_PATH}?`;
+const FORWARD_AUTH_QUERY = `${FORWARD_AUTH_PATH}?`;
+
+/** Which verify endpoint a request URL names exactly (as nginx and Traefik send it), or null for anything else. */
+export function verifySourceOf(url: string | undefined): TargetSource | null {
+  if (url === undefined || !url.startsWith(VERIFY_PATH)) return null;
+  if (url === VERIFY_PATH || url.startsWith(VERIFY_QUERY)) return 'auth-request';
+  if (url === FORWARD_AUTH_PATH || url.startsWith(FORWARD_AUTH_QUERY)) return 'forward-auth';
+  return null;
+}
+
+export function readVerifyInput(req: IncomingMessage, trusted: boolean, source: TargetSource = 'auth-request'): VerifyInput {
   const headers = req.headers;
-  const trusted = isTrustedPeer(req.socket, trust);
   const accept = headers.accept;
   const requestedWith = headers['x-requested-with'];
   return {
@@ -55,41 +67,44 @@ export function readVerifyInput(req: IncomingMessage, trust: TrustProxy, source:
   };
 }
 
-function answer(res: ServerResponse, decision: VerifyDecision): void {
+function answer(res: ServerResponse, decision: VerifyDecision, requestId: string): void {
   switch (decision.kind) {
     case 'allow':
-      res.writeHead(200, decision.identity.allowHeaders as string[]);
+      res.writeHead(200, decision.identity.allowHeaders.concat('X-Request-Id', requestId));
       break;
     case 'unauthenticated': {
-      const headers = ['WWW-Authenticate', decision.invalidBearer ? WWW_INVALID : WWW_BEARER, ...NO_STORE_EMPTY];
+      const headers = ['WWW-Authenticate', decision.invalidBearer ? WWW_INVALID : WWW_BEARER, ...NO_STORE_EMPTY, 'X-Request-Id', requestId];
       if (decision.signInUrl !== null) headers.push('Location', decision.signInUrl);
       res.writeHead(401, headers);
       break;
     }
     case 'forbidden':
-      res.writeHead(403, FORBIDDEN_HEADERS as string[]);
+      res.writeHead(403, NO_STORE_EMPTY.concat('X-Request-Id', requestId));
       break;
     case 'bad-request':
-      res.writeHead(400, NO_STORE_EMPTY as unknown as string[]);
+      res.writeHead(400, NO_STORE_EMPTY.concat('X-Request-Id', requestId));
       break;
   }
   res.end();
 }
 
-function fail(res: ServerResponse, logger: Logger, err: unknown): void {
+function fail(res: ServerResponse, logger: Logger, err: unknown, requestId: string): void {
   const appError = toAppError(err);
   // Whatever went wrong, nginx must see a denial: 2xx/3xx are never produced here.
   const status = appError.status >= 400 ? appError.status : 500;
-  if (status >= 500) logger.error({ err: appError.cause ?? appError, event: 'verify_failed' }, 'forward auth failed');
+  if (status >= 500) logger.error({ err: appError.cause ?? appError, event: 'verify_failed', reqId: requestId }, 'forward auth failed');
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  res.writeHead(status, NO_STORE_EMPTY as unknown as string[]);
+  res.writeHead(status, NO_STORE_EMPTY.concat('X-Request-Id', requestId));
   res.end();
 }
 
-/** Answers one verify request on node's own req/res (no Express needed). */
+/**
+ * Answers one verify request on node's own req/res (no Express needed). `requestId`: the id Express already gave
+ * the request (route-table path); else the trusted proxy's or a new one.
+ */
 export function serveVerify(
   forwardAuth: ForwardAuth,
   logger: Logger,
@@ -97,22 +112,25 @@ export function serveVerify(
   res: ServerResponse,
   trust: TrustProxy,
   source: TargetSource = 'auth-request',
+  requestId?: string,
 ): void {
-  const onError = (err: unknown) => fail(res, logger, err);
+  const trusted = isTrustedPeer(req.socket, trust);
+  const id = requestId ?? requestIdFor(req.headers['x-request-id'], trusted);
+  const onError = (err: unknown) => fail(res, logger, err, id);
   if (req.headers.authorization !== undefined && hasRepeatedAuthorization(req.rawHeaders)) {
     forwardAuth.countBadRequest();
-    answer(res, { kind: 'bad-request', reason: 'invalid-bearer' });
+    answer(res, { kind: 'bad-request', reason: 'invalid-bearer' }, id);
     return;
   }
   try {
     forwardAuth
-      .decide(readVerifyInput(req, trust, source))
+      .decide(readVerifyInput(req, trusted, source))
       .then((decision) => {
         if (decision.kind !== 'allow' && logger.isLevelEnabled('debug')) {
-          logger.debug({ event: 'verify_denied', outcome: decision.kind, reason: decision.reason }, 'forward auth denied');
+          logger.debug({ event: 'verify_denied', outcome: decision.kind, reason: decision.reason, reqId: id }, 'forward auth denied');
         }
         try {
-          answer(res, decision);
+          answer(res, decision, id);
         } catch (err) {
           onError(err);
         }
@@ -122,40 +140,9 @@ export function serveVerify(
   }
 }
 
-/** The route-table handler (Express path: reached for spellings the fast path leaves to Express). */
+/** The route-table handler (Express path: reached for spellings the request listener leaves to Express). */
 export function verifyRoute(deps: Deps, source: TargetSource = 'auth-request'): RequestHandler {
   return (req, res) => {
-    serveVerify(getForwardAuth(deps), deps.logger, req, res, req.app.get('trust proxy fn') as TrustProxy, source);
-  };
-}
-
-type Handle = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
-
-/**
- * Serves /auth/verify ahead of the whole Express stack (request logging, helmet, body parsing, router): the
- * app's entry point `app.handle` is wrapped so that this one hot path costs what a bare node:http handler costs.
- * Every other request, and other spellings of the path, go through Express and the route table as before.
- */
-export function serveVerifyAhead(app: Express, deps: Deps): void {
-  const forwardAuth = getForwardAuth(deps);
-  const trust = app.get('trust proxy fn') as TrustProxy;
-  const logger = deps.logger;
-  const entry = app as unknown as { handle: Handle };
-  const expressHandle = entry.handle;
-  const query = `${VERIFY_PATH}?`;
-  const forwardQuery = `${FORWARD_AUTH_PATH}?`;
-  entry.handle = function handle(this: unknown, req, res, next) {
-    const url = req.url;
-    if (url !== undefined && url.startsWith(VERIFY_PATH)) {
-      if (url === VERIFY_PATH || url.startsWith(query)) {
-        serveVerify(forwardAuth, logger, req, res, trust);
-        return;
-      }
-      if (url === FORWARD_AUTH_PATH || url.startsWith(forwardQuery)) {
-        serveVerify(forwardAuth, logger, req, res, trust, 'forward-auth');
-        return;
-      }
-    }
-    expressHandle.call(this, req, res, next);
+    serveVerify(deps.forwardAuth, deps.logger, req, res, req.app.get('trust proxy fn') as TrustProxy, source, String(req.id));
   };
 }

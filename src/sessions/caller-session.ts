@@ -15,7 +15,7 @@ export interface SessionEvidence {
   refreshCookie: string | null;
 }
 
-export async function findCallerSessionId(deps: Deps, principal: Principal, evidence: SessionEvidence): Promise<string | null> {
+export async function findCallerSessionId(deps: Pick<Deps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, principal: Principal, evidence: SessionEvidence): Promise<string | null> {
   if (principal.via !== 'access-token') return null;
   if (principal.session) return principal.session.id;
   const userId = principal.user.id;
@@ -33,7 +33,7 @@ export async function findCallerSessionId(deps: Deps, principal: Principal, evid
   return null;
 }
 
-async function isLiveSessionOf(deps: Deps, sessionId: string, userId: number): Promise<boolean> {
+async function isLiveSessionOf(deps: Pick<Deps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, sessionId: string, userId: number): Promise<boolean> {
   const session = await deps.store.sessions.findById(sessionId);
   return session !== null && session.userId === userId && session.revokedAt === null && session.expiresAt > deps.clock.now();
 }

@@ -9,7 +9,7 @@ import { clientInfoFrom } from './client-info.js';
 import { startSession } from './session-lifecycle.js';
 
 /** Starts a session for `user` on this device and answers Memos' SignIn response with both cookies. */
-export async function completeSignIn(deps: Deps, req: Request, res: Response, user: User) {
+export async function completeSignIn(deps: Pick<Deps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, req: Request, res: Response, user: User) {
   const session = await startSession(deps, user, clientInfoFrom(req.get('user-agent'), req.ip));
   setRefreshCookie(res, req, deps.config, session.refreshToken, session.refreshTokenExpiresAt);
   setSsoCookie(res, req, deps.config, session.ssoToken, session.sessionExpiresAt);

@@ -7,19 +7,19 @@ import { notFound } from '../errors.js';
 import { announceRevokedAccess, revokeSessionsInTx, type RevokedAccess } from './revoke-user-access.js';
 import type { Session } from './session.js';
 
-export function listUserSessions(deps: Deps, userId: number): Promise<Session[]> {
+export function listUserSessions(deps: Pick<Deps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, userId: number): Promise<Session[]> {
   return deps.store.sessions.listActiveByUser(userId, deps.clock.now());
 }
 
 /** Another user's session, an unknown one, or one already ended: 404 alike. */
-export async function revokeUserSession(deps: Deps, userId: number, sessionId: string): Promise<void> {
+export async function revokeUserSession(deps: Pick<Deps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, userId: number, sessionId: string): Promise<void> {
   const session = await deps.store.sessions.findById(sessionId);
   if (!session || session.userId !== userId || session.revokedAt !== null) throw notFound('session not found');
   await revokeSessions(deps, [sessionId]);
   deps.logger.info({ event: 'session_revoked', userId, sessionId }, 'session revoked');
 }
 
-export async function signOutEverywhere(deps: Deps, userId: number): Promise<RevokedAccess> {
+export async function signOutEverywhere(deps: Pick<Deps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, userId: number): Promise<RevokedAccess> {
   const now = deps.clock.now();
   const revoked: RevokedAccess = { userId, sessionIds: [], patIds: [] };
   await deps.store.transaction(async (tx) => {

@@ -17,7 +17,7 @@ export async function revokeSessionsInTx(tx: Repositories, userId: number, at: D
 }
 
 /** After commit: caches and listeners forget the revoked sessions and tokens at once. */
-export function announceRevokedAccess(deps: Deps, revoked: RevokedAccess): void {
+export function announceRevokedAccess(deps: Pick<Deps, 'events'>, revoked: RevokedAccess): void {
   if (revoked.sessionIds.length > 0) deps.events.emit('sessions-revoked', revoked.sessionIds);
   if (revoked.patIds.length > 0) deps.events.emit('pats-revoked', revoked.userId, revoked.patIds);
 }

@@ -1,4 +1,6 @@
 // A session is one sign-in on one device. Its refresh tokens form one family; revoking it revokes them all.
+import type { User } from '../users/user.js';
+
 export interface ClientInfo {
   userAgent: string;
   ipAddress: string;
@@ -36,6 +38,8 @@ export interface SessionRepository {
   findById(id: string): Promise<Session | null>;
   /** The unrevoked, unexpired session whose `sso_session` cookie hashes to `hash`. */
   findActiveBySsoTokenHash(hash: string, now: Date): Promise<Session | null>;
+  /** The same session and its user in one query (the /auth/verify cache miss: at most one round trip). */
+  findActiveWithUserBySsoTokenHash(hash: string, now: Date): Promise<{ session: Session; user: User } | null>;
   listActiveByUser(userId: number, now: Date): Promise<Session[]>;
   touch(id: string, at: Date): Promise<void>;
   /** Conditional: true when this call revoked it, false when it was already revoked or does not exist. */

@@ -8,7 +8,7 @@ import { deepFreeze, readJsonFile } from '../config-file.js';
 import type { Config } from '../config.js';
 import type { FieldViolation } from '../errors.js';
 import type { IdentityProvider } from './identity-provider.js';
-import { isValidIdpUid } from './idp-admin.js';
+import { isValidIdpUid } from './idp-uid.js';
 import { camelizeKeys, EMPTY_FIELD_MAPPING, fieldMappingInput, identityProviderInput, oauth2ConfigInput } from './idp-input.js';
 import { checkIdentifierFilter, checkOAuth2Config, checkTitle } from './idp-validation.js';
 

@@ -2,7 +2,6 @@
 // delete. Deleting a provider also removes its account links, so a later provider with the same uid (perhaps
 // another issuer) cannot sign into the old accounts (Memos keeps them: contract §4). Providers of the
 // deployment's file (GATEWAY_IDP_FILE) can be read here but not created, changed or deleted (contract §1.4).
-import { randomInt } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { AppError, failedPrecondition, invalidArgument, notFound } from '../errors.js';
 import { parseInput } from '../http/validate.js';
@@ -11,37 +10,15 @@ import type { IdentityProvider, IdentityProviderPatch } from './identity-provide
 import { identityProviderInput, oauth2ConfigInput, parseCreateBody, parseUpdateRequest } from './idp-input.js';
 import { findIdpByUid, listIdps, requireApiManagedUid } from './idp-lookup.js';
 import { checkIdentifierFilter, checkOAuth2Config, checkTitle, throwIfViolations } from './idp-validation.js';
+import { generateIdpUid, isValidIdpUid, requireValidUid } from './idp-uid.js';
 
-const UID_PATTERN = /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,34}[a-zA-Z0-9])?$/;
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-/** 22 base62 characters from the CSPRNG, like the shortuuid Memos generates. */
-export function generateIdpUid(): string {
-  let uid = '';
-  for (let i = 0; i < 22; i++) uid += BASE62[randomInt(BASE62.length)];
-  return uid;
-}
-
-export function isValidIdpUid(uid: string): boolean {
-  return UID_PATTERN.test(uid);
-}
-
-export function requireValidUid(uid: string): string {
-  if (!UID_PATTERN.test(uid)) {
-    throw invalidArgument(
-      'invalid UID: must be 1-36 characters, contain only letters, digits, or hyphens, and start and end with a letter or digit',
-    );
-  }
-  return uid;
-}
-
-export async function requireIdp(deps: Deps, uid: string): Promise<IdentityProvider> {
-  const idp = UID_PATTERN.test(uid) ? await findIdpByUid(deps, uid) : null;
+export async function requireIdp(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'logger' | 'store'>, uid: string): Promise<IdentityProvider> {
+  const idp = isValidIdpUid(uid) ? await findIdpByUid(deps, uid) : null;
   if (!idp) throw new AppError('NOT_FOUND', 'identity provider not found', { reason: 'PROVIDER_NOT_FOUND' });
   return idp;
 }
 
-export async function createIdentityProvider(deps: Deps, body: unknown, requestedUid: string | undefined): Promise<IdentityProvider> {
+export async function createIdentityProvider(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'logger' | 'store'>, body: unknown, requestedUid: string | undefined): Promise<IdentityProvider> {
   const uid = requireApiManagedUid(deps, requestedUid ? requireValidUid(requestedUid) : generateIdpUid());
   const input = parseCreateBody(body);
   const title = input.title.trim();
@@ -59,7 +36,7 @@ export async function createIdentityProvider(deps: Deps, body: unknown, requeste
   return idp;
 }
 
-export async function updateIdentityProvider(deps: Deps, uid: string, body: unknown, queryMask: unknown): Promise<IdentityProvider> {
+export async function updateIdentityProvider(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'logger' | 'store'>, uid: string, body: unknown, queryMask: unknown): Promise<IdentityProvider> {
   requireApiManagedUid(deps, uid);
   const current = await requireIdp(deps, uid);
   const request = parseUpdateRequest(body, queryMask);
@@ -91,7 +68,7 @@ export async function updateIdentityProvider(deps: Deps, uid: string, body: unkn
   return updated;
 }
 
-export async function deleteIdentityProvider(deps: Deps, uid: string): Promise<void> {
+export async function deleteIdentityProvider(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'logger' | 'store'>, uid: string): Promise<void> {
   requireApiManagedUid(deps, uid);
   await requireIdp(deps, uid);
   const [general, all] = await Promise.all([getGeneralSetting(deps.store.settings), listIdps(deps)]);

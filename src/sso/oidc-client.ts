@@ -1,9 +1,10 @@
 // OpenID Connect providers through openid-client v6: discovery (cached per gateway for a few minutes, keyed by
-// the provider's last update), the authorization URL, and the code exchange with every check the library
+// the provider's last update: deps.providerDiscovery, built by deps.ts), the authorization URL, and the code exchange with every check the library
 // offers: PKCE verifier, expected state, RFC 9207 `iss`, nonce, ID-token signature (JWKS) and claims (plus the
 // audience, azp and age checks it leaves to clients), and the UserInfo `sub` equal to the ID token's (§5.3.2).
 import * as oidc from 'openid-client';
-import type { Deps } from '../deps.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
 import type { Claims } from './field-mapping.js';
 import type { IdentityProvider } from './identity-provider.js';
 import { boundedFetch, OUTBOUND_TIMEOUT_MS } from './outbound-fetch.js';
@@ -11,9 +12,19 @@ import { ProviderVerificationError } from './provider-errors.js';
 import { findProviderUrlProblem, isPlainHttp } from './provider-url.js';
 
 const DISCOVERY_TTL_MS = 10 * 60 * 1000;
-const caches = new WeakMap<Deps, Map<string, { configuration: Promise<oidc.Configuration>; expiresAt: number }>>();
 
-const fetchFor = (deps: Deps): oidc.CustomFetch => (url, options) => boundedFetch(url, options as RequestInit, deps.config);
+/** Discovered configurations by `uid@updatedAt`; concurrent callers share one discovery. */
+export class ProviderDiscovery {
+  readonly entries = new Map<string, { configuration: Promise<oidc.Configuration>; expiresAt: number }>();
+}
+
+export interface OidcDeps {
+  config: Pick<Config, 'mode' | 'instanceOrigin' | 'outboundDenyPrivate'>;
+  clock: Clock;
+  providerDiscovery: ProviderDiscovery;
+}
+
+const fetchFor = (deps: OidcDeps): oidc.CustomFetch => (url, options) => boundedFetch(url, options as RequestInit, deps.config);
 
 /**
  * The configured method, else client_secret_post whenever the provider lists it (or lists nothing): openid-client
@@ -29,7 +40,7 @@ function clientAuthFor(idp: IdentityProvider, metadata: oidc.ServerMetadata, sec
   return oidc.ClientSecretBasic(secret);
 }
 
-async function discover(deps: Deps, idp: IdentityProvider): Promise<oidc.Configuration> {
+async function discover(deps: OidcDeps, idp: IdentityProvider): Promise<oidc.Configuration> {
   const { issuer, clientId, clientSecret } = idp.config;
   const execute = isPlainHttp(issuer) ? [oidc.allowInsecureRequests] : [];
   const discovered = await oidc.discovery(new URL(issuer), clientId, clientSecret, undefined, {
@@ -64,9 +75,8 @@ async function discover(deps: Deps, idp: IdentityProvider): Promise<oidc.Configu
 }
 
 /** The provider's configuration, discovered at most once per update and ten minutes (concurrent callers share it). */
-export async function requireOidcConfiguration(deps: Deps, idp: IdentityProvider): Promise<oidc.Configuration> {
-  let cache = caches.get(deps);
-  if (!cache) caches.set(deps, (cache = new Map()));
+export async function requireOidcConfiguration(deps: OidcDeps, idp: IdentityProvider): Promise<oidc.Configuration> {
+  const cache = deps.providerDiscovery.entries;
   const key = `${idp.uid}@${idp.updatedAt.getTime()}`;
   const now = deps.clock.now().getTime();
   const hit = cache.get(key);
@@ -89,7 +99,7 @@ export interface OidcAuthorization {
   codeChallenge: string;
 }
 
-export async function buildOidcAuthorizationUrl(deps: Deps, idp: IdentityProvider, a: OidcAuthorization): Promise<URL> {
+export async function buildOidcAuthorizationUrl(deps: OidcDeps, idp: IdentityProvider, a: OidcAuthorization): Promise<URL> {
   const configuration = await requireOidcConfiguration(deps, idp);
   const methods = configuration.serverMetadata().code_challenge_methods_supported;
   // Never fall back to `plain` (RFC 9700 §2.1.1).
@@ -118,7 +128,7 @@ export interface OidcExchange {
 const MAX_ID_TOKEN_AGE_S = 15 * 60;
 
 /** OIDC Core §3.1.3.7 checks openid-client leaves to the client: only our audience, our azp, a recent iat. */
-function requireIdTokenForUs(deps: Deps, idp: IdentityProvider, claims: oidc.IDToken): void {
+function requireIdTokenForUs(deps: Pick<OidcDeps, 'clock'>, idp: IdentityProvider, claims: oidc.IDToken): void {
   const { clientId } = idp.config;
   if (Array.isArray(claims.aud) && claims.aud.some((aud) => aud !== clientId)) {
     throw new ProviderVerificationError('ID token also names an audience the gateway does not trust');
@@ -128,7 +138,7 @@ function requireIdTokenForUs(deps: Deps, idp: IdentityProvider, claims: oidc.IDT
 }
 
 /** ID-token claims merged with UserInfo claims (UserInfo wins), after every check passed. */
-export async function exchangeOidcCode(deps: Deps, idp: IdentityProvider, x: OidcExchange): Promise<Claims> {
+export async function exchangeOidcCode(deps: OidcDeps, idp: IdentityProvider, x: OidcExchange): Promise<Claims> {
   const configuration = await requireOidcConfiguration(deps, idp);
   const metadata = configuration.serverMetadata();
   const current = new URL(x.redirectUri);

@@ -17,7 +17,7 @@ export interface AuthorizationRequest {
   codeChallenge: string;
 }
 
-export async function buildAuthorizationUrl(deps: Deps, idp: IdentityProvider, a: AuthorizationRequest): Promise<URL> {
+export async function buildAuthorizationUrl(deps: Pick<Deps, 'clock' | 'config' | 'logger' | 'providerDiscovery'>, idp: IdentityProvider, a: AuthorizationRequest): Promise<URL> {
   try {
     if (isOidcProvider(idp)) {
       if (a.nonce === null) throw new Error('OpenID Connect authorization needs a nonce');
@@ -38,7 +38,7 @@ export interface CodeExchange {
 }
 
 /** The provider's claims about the signed-in account, after the exchange and every check passed. */
-export async function fetchProviderClaims(deps: Deps, idp: IdentityProvider, x: CodeExchange): Promise<Claims> {
+export async function fetchProviderClaims(deps: Pick<Deps, 'clock' | 'config' | 'logger' | 'providerDiscovery'>, idp: IdentityProvider, x: CodeExchange): Promise<Claims> {
   try {
     return isOidcProvider(idp) ? await exchangeOidcCode(deps, idp, x) : await exchangePlainCode(idp, x, deps.config, deps.logger);
   } catch (err) {
@@ -46,7 +46,7 @@ export async function fetchProviderClaims(deps: Deps, idp: IdentityProvider, x: 
   }
 }
 
-function logged<E extends Error & { cause?: unknown; status?: number }>(deps: Deps, idp: IdentityProvider, err: E, step: string): E {
+function logged<E extends Error & { cause?: unknown; status?: number }>(deps: Pick<Deps, 'clock' | 'config' | 'logger' | 'providerDiscovery'>, idp: IdentityProvider, err: E, step: string): E {
   // The provider's own words (error_description, bodies) are kept for the operator, never sent to the caller.
   deps.logger.warn({ event: 'sso_provider_error', idp: idp.uid, step, err: err.cause ?? err, status: err.status }, `identity provider ${step} failed`);
   return err;

@@ -27,7 +27,7 @@ function requireActive(user: User, idp: IdentityProvider): User {
   return user;
 }
 
-async function findLinkedUser(deps: Deps, idp: IdentityProvider, identifier: string): Promise<User | null> {
+async function findLinkedUser(deps: Pick<Deps, 'clock' | 'logger' | 'passwords' | 'store'>, idp: IdentityProvider, identifier: string): Promise<User | null> {
   const link = await deps.store.identities.find(idp.uid, identifier);
   if (!link) return null;
   const user = await deps.store.users.findById(link.userId);
@@ -51,7 +51,7 @@ function candidateUsername(proposed: string, attempt: number): string {
   return `${proposed.slice(0, 31).replace(/-+$/, '')}-${randomBytes(2).toString('hex')}`;
 }
 
-async function register(deps: Deps, idp: IdentityProvider, profile: ExternalProfile): Promise<User> {
+async function register(deps: Pick<Deps, 'clock' | 'logger' | 'passwords' | 'store'>, idp: IdentityProvider, profile: ExternalProfile): Promise<User> {
   // A password nobody knows, hashed like any other so password sign-in costs the same for SSO-only users.
   const passwordHash = await deps.passwords.hash(randomBytes(15).toString('base64'));
   let emailVerified = profile.emailVerified;
@@ -91,7 +91,7 @@ async function register(deps: Deps, idp: IdentityProvider, profile: ExternalProf
   throw new AppError('INTERNAL', 'internal error', { cause: new Error('could not find a free username') });
 }
 
-export async function resolveSsoUser(deps: Deps, idp: IdentityProvider, profile: ExternalProfile): Promise<User> {
+export async function resolveSsoUser(deps: Pick<Deps, 'clock' | 'logger' | 'passwords' | 'store'>, idp: IdentityProvider, profile: ExternalProfile): Promise<User> {
   const linked = await findLinkedUser(deps, idp, profile.identifier);
   if (linked) return requireActive(linked, idp);
   const general = await getGeneralSetting(deps.store.settings);

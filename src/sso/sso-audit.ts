@@ -1,9 +1,9 @@
 // The audit rows of SSO sign-ins: `sso.signin` for each user an identity provider vouched for (the session that
 // follows is `signin.success`), `sso.denied` for each refusal, both naming the provider's uid (`subject`) and, for
 // a refusal, a stable reason code. Never a code, state, token, secret or provider text: only ids and codes.
-import { recordAudit, type AuditOrigin } from '../audit/audit-log.js';
-import type { Deps } from '../deps.js';
+import { recordAudit, type AuditDeps, type AuditOrigin } from '../audit/audit-log.js';
 import { AppError, toAppError } from '../errors.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { User } from '../users/user.js';
 
 /** Where the SSO attempt came in: the browser flow's start or callback, or Memos' API `ssoCredentials`. */
@@ -15,15 +15,16 @@ export function ssoDenialReason(err: unknown): string {
   return appError.reason ?? appError.code;
 }
 
-type AuditDeps = Pick<Deps, 'store' | 'clock' | 'logger' | 'metrics'>;
+/** The audit's dependencies plus the sign-in counter (gateway_signin_total{method="sso"}). */
+type SsoAuditDeps = AuditDeps & { metrics: Metrics };
 
-export async function recordSsoSignIn(deps: AuditDeps, origin: AuditOrigin, idpUid: string, user: User, step: SsoStep): Promise<void> {
+export async function recordSsoSignIn(deps: SsoAuditDeps, origin: AuditOrigin, idpUid: string, user: User, step: SsoStep): Promise<void> {
   deps.metrics.signIn('sso', 'success');
   await recordAudit(deps, 'sso.signin', origin, { actorUserId: user.id, subjectUserId: user.id, subject: idpUid, detail: { step } });
 }
 
 /** `idpUid` is '' when the refusal came before any provider was known (an unknown state, an unknown provider). */
-export async function recordSsoDenied(deps: AuditDeps, origin: AuditOrigin, idpUid: string | null, err: unknown, step: SsoStep): Promise<void> {
+export async function recordSsoDenied(deps: SsoAuditDeps, origin: AuditOrigin, idpUid: string | null, err: unknown, step: SsoStep): Promise<void> {
   deps.metrics.signIn('sso', 'failure');
   await recordAudit(deps, 'sso.denied', origin, { subject: idpUid ?? '', detail: { step, reason: ssoDenialReason(err) } });
 }

@@ -22,7 +22,7 @@ export interface StartFlowInput {
 }
 
 /** Starts the flow; a refusal (unknown or unusable provider, state store down) is an sso.denied audit row. */
-export async function startSsoFlow(deps: Deps, input: StartFlowInput): Promise<URL> {
+export async function startSsoFlow(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'logger' | 'metrics' | 'providerDiscovery' | 'store'>, input: StartFlowInput): Promise<URL> {
   let idpUid: string | null = null;
   try {
     const idp = await requireIdp(deps, input.idpUid);
@@ -34,7 +34,7 @@ export async function startSsoFlow(deps: Deps, input: StartFlowInput): Promise<U
   }
 }
 
-async function beginAtProvider(deps: Deps, idp: IdentityProvider, input: StartFlowInput): Promise<URL> {
+async function beginAtProvider(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'logger' | 'metrics' | 'providerDiscovery' | 'store'>, idp: IdentityProvider, input: StartFlowInput): Promise<URL> {
   const state = randomToken();
   const codeVerifier = oidc.randomPKCECodeVerifier();
   const nonce = isOidcProvider(idp) ? randomToken() : null;

@@ -2,7 +2,7 @@
 // transaction that hands out the same repositories bound to it, and versioned migrations run at open.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, Migrator, MysqlDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, Migrator, MysqlDialect, SqliteDialect, sql, type KyselyConfig, type Transaction } from 'kysely';
 import type { PersonalAccessTokenRepository } from '../auth/personal-access-token.js';
 import type { AuditLogRepository } from '../audit/audit-log.js';
 import type { RefreshTokenRepository } from '../auth/refresh-token-record.js';
@@ -40,6 +40,8 @@ export interface Store extends Repositories {
   transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Calls `listener` with the SQL of every query that ran (tests count round trips); returns the unsubscribe. */
+  onQuery(listener: (sql: string) => void): () => void;
 }
 
 export type StoreOptions =
@@ -59,7 +61,14 @@ function repositories(db: Kysely<Database> | Transaction<Database>): Repositorie
   };
 }
 
-async function createKysely(options: StoreOptions, queryTimeout: { ms: number }): Promise<Kysely<Database>> {
+type QueryListeners = Set<(sql: string) => void>;
+
+/** Kysely's log hook, forwarding each executed query to the listeners (none outside tests). */
+const queryLog = (listeners: QueryListeners): KyselyConfig['log'] => (event) => {
+  if (event.level === 'query') for (const listener of listeners) listener(event.query.sql);
+};
+
+async function createKysely(options: StoreOptions, queryTimeout: { ms: number }, listeners: QueryListeners): Promise<Kysely<Database>> {
   if (options.kind === 'sqlite') {
     const { default: SQLite } = await import('better-sqlite3');
     if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
@@ -67,7 +76,7 @@ async function createKysely(options: StoreOptions, queryTimeout: { ms: number })
     database.pragma('journal_mode = WAL');
     database.pragma('busy_timeout = 5000');
     database.pragma('synchronous = NORMAL');
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database }), log: queryLog(listeners) });
   }
   const { createPool } = await import('mysql2');
   const pool = createPool({
@@ -81,12 +90,13 @@ async function createKysely(options: StoreOptions, queryTimeout: { ms: number })
     charset: 'utf8mb4_bin',
   });
   // Timeouts start once migrations are done (see openStore); connections opened for DDL keep none.
-  return new Kysely<Database>({ dialect: new MysqlDialect({ pool: withQueryTimeout(pool, () => queryTimeout.ms) as never }) });
+  return new Kysely<Database>({ dialect: new MysqlDialect({ pool: withQueryTimeout(pool, () => queryTimeout.ms) as never }), log: queryLog(listeners) });
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const queryTimeout = { ms: 0 };
-  const db = await createKysely(options, queryTimeout);
+  const listeners: QueryListeners = new Set();
+  const db = await createKysely(options, queryTimeout, listeners);
   try {
     // Replicas starting together migrate the same database at once; Kysely's lock serialises them, but a
     // contended lock or a lost race on the lock row surfaces as an error: try again before giving up.
@@ -112,6 +122,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       await sql`select 1`.execute(db);
     },
     close: () => db.destroy(),
+    onQuery(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 }
 

@@ -17,7 +17,7 @@ export interface CreateUserInput {
 
 const FIRST_ADMIN_CLAIM = 'FIRST_ADMIN';
 
-export async function createUser(deps: Deps, caller: User | null, input: CreateUserInput, options: { validateOnly?: boolean } = {}): Promise<User> {
+export async function createUser(deps: Pick<Deps, 'clock' | 'passwords' | 'store'>, caller: User | null, input: CreateUserInput, options: { validateOnly?: boolean } = {}): Promise<User> {
   deps.passwords.assertAcceptable(input.password);
   const now = deps.clock.now();
   const base = {

@@ -7,7 +7,7 @@ import { announceRevokedAccess, type RevokedAccess } from '../sessions/revoke-us
 import { assertAdminRemains } from './last-admin.js';
 import type { User } from './user.js';
 
-export async function deleteUser(deps: Deps, actor: { user: User; via: 'access-token' | 'pat' }, target: User): Promise<void> {
+export async function deleteUser(deps: Pick<Deps, 'events' | 'logger' | 'store'>, actor: { user: User; via: 'access-token' | 'pat' }, target: User): Promise<void> {
   if (actor.user.id === target.id && actor.via !== 'access-token') {
     throw permissionDenied('deleting your own account needs an interactive sign-in, not a personal access token');
   }

@@ -12,7 +12,7 @@ export interface UserPage {
   totalSize: number;
 }
 
-export async function listUsers(deps: Deps, options: { pageSize?: number; pageToken?: string }): Promise<UserPage> {
+export async function listUsers(deps: Pick<Deps, 'store'>, options: { pageSize?: number; pageToken?: string }): Promise<UserPage> {
   const limit = Math.min(options.pageSize && options.pageSize > 0 ? options.pageSize : DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
   const afterId = options.pageToken ? decodePageToken(options.pageToken) : 0;
   const [rows, totalSize] = await Promise.all([deps.store.users.list({ afterId, limit: limit + 1 }), deps.store.users.count()]);

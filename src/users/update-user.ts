@@ -37,7 +37,7 @@ export interface Actor {
   findSessionId(): Promise<string | null>;
 }
 
-export async function updateUser(deps: Deps, actor: Actor, target: User, changes: UserChanges): Promise<User> {
+export async function updateUser(deps: Pick<Deps, 'clock' | 'events' | 'logger' | 'passwords' | 'regulation' | 'store'>, actor: Actor, target: User, changes: UserChanges): Promise<User> {
   await assertMayChange(deps, actor, target, changes);
   const patch: UserPatch = {
     ...pick(changes, ['username', 'displayName', 'email', 'avatarUrl', 'description', 'role', 'state']),
@@ -83,7 +83,7 @@ function vouching(actor: Actor, target: User, changes: UserChanges): UserPatch {
   return patch;
 }
 
-async function assertMayChange(deps: Deps, actor: Actor, target: User, changes: UserChanges): Promise<void> {
+async function assertMayChange(deps: Pick<Deps, 'clock' | 'events' | 'logger' | 'passwords' | 'regulation' | 'store'>, actor: Actor, target: User, changes: UserChanges): Promise<void> {
   const adminOnly = changes.role !== undefined || changes.state !== undefined || changes.usernameLocked !== undefined || changes.emailVerified !== undefined;
   if (adminOnly && actor.user.role !== 'ADMIN') throw permissionDenied();
   if ((changes.password !== undefined || changes.email !== undefined) && actor.via !== 'access-token') {
@@ -107,7 +107,7 @@ function assertMayRename(actor: Actor, target: User, allowUsernameChange: boolea
   if (target.usernameLocked) throw permissionDenied('permission denied: an admin locked this username', 'USERNAME_LOCKED');
 }
 
-async function assertOldPassword(deps: Deps, actor: Actor, target: User): Promise<void> {
+async function assertOldPassword(deps: Pick<Deps, 'clock' | 'events' | 'logger' | 'passwords' | 'regulation' | 'store'>, actor: Actor, target: User): Promise<void> {
   if (actor.oldPassword === undefined) {
     throw invalidArgument('changing your own password needs your current password in `oldPassword`', [{ field: 'oldPassword', description: 'required' }]);
   }

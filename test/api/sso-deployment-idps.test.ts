@@ -304,7 +304,7 @@ describe('npm start -- --check-config', () => {
     const rulesFile = writeJson({ rules: [{ host: 'bad host!', allow: 'any' }] });
     const onlyRules = await checkConfig({ GATEWAY_DATABASE_URL: `sqlite:${join(dir, 'check3.db')}`, GATEWAY_ACCESS_RULES_FILE: rulesFile });
     assert.equal(onlyRules.code, 1);
-    assert.match(onlyRules.stderr, new RegExp(`invalid access rules file ${rulesFile}:\\n  - rules\\.0\\.host: `));
+    assert.match(onlyRules.stderr, new RegExp(`invalid access rules file ${rulesFile}:\\n  - ${rulesFile}:\\d+:\\d+: rules\\.0\\.host: `));
     const both = await checkConfig({
       GATEWAY_DATABASE_URL: `sqlite:${join(dir, 'check3.db')}`,
       GATEWAY_ACCESS_RULES_FILE: rulesFile,

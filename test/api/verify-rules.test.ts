@@ -1,7 +1,11 @@
 // /auth/verify decisions beyond "who": access rules on the canonical path, the sign-in redirect for browsers, and
 // X-Original-URL / X-Forwarded-* believed only from trusted proxies.
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { startGatewayProcess } from '../support/process-gateway.js';
 import { startTestGateway, STORAGE_MODES, type TestGateway } from '../support/gateway.js';
 import { createAdmin, createUser, signIn, type SignedIn } from '../support/users.js';
 import { APP, bearer, BROWSER, forwardAuthEnv, SIGN_IN_PAGE, verify, writeRulesFile, type RulesFile } from '../support/verify.js';
@@ -135,3 +139,41 @@ for (const mode of STORAGE_MODES) {
     });
   });
 }
+
+describe('npm start with a broken access-rules file', () => {
+  test('exits non-zero before opening storage or listening, naming file:line:column of every problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-broken-rules-'));
+    try {
+      const file = join(dir, 'access-rules.json');
+      // Two bad rules on lines 4 and 5 (a host that is no host name, an unknown role), one good rule between.
+      writeFileSync(
+        file,
+        [
+          '{',
+          '  "rules": [',
+          '    { "host": "app.example.test", "path": "/", "allow": "any" },',
+          '    { "host": "bad host!", "allow": "any" },',
+          '    { "host": "app.example.test", "allow": { "roles": ["ROOT"] } }',
+          '  ]',
+          '}',
+        ].join('\n'),
+      );
+      const database = join(dir, 'gateway.db');
+      const started = startGatewayProcess({ ...forwardAuthEnv(null), GATEWAY_ACCESS_RULES_FILE: file, GATEWAY_DATABASE_URL: `sqlite:${database}` });
+      const err = await started.then(
+        (gateway) => gateway.stop().then(() => assert.fail('the gateway started with a broken access-rules file')),
+        (e: unknown) => e as Error,
+      );
+      assert.match(err.message, /^gateway exited with 1:/);
+      assert.match(err.message, new RegExp(`invalid access rules file ${file}:`));
+      const problems = err.message.split('\n').filter((l) => l.startsWith('  - '));
+      assert.equal(problems.length, 2, err.message);
+      assert.match(problems[0]!, new RegExp(`^  - ${file}:4:15: rules\\.1\\.host: `));
+      assert.match(problems[1]!, new RegExp(`^  - ${file}:5:56: rules\\.2\\.allow\\.roles\\.0: `));
+      assert.doesNotMatch(err.message, /listening/);
+      assert.equal(existsSync(database), false, 'no database was created: the start stopped before storage');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -53,6 +53,24 @@ for (const mode of STORAGE_MODES) {
       assert.equal(again.status, 200);
     });
 
+    test('a session cookie costs one database query on a cache miss (session and user joined), none on a hit', async () => {
+      const queries: string[] = [];
+      const stop = gw.deps.store.onQuery((sql) => queries.push(sql));
+      try {
+        const cookie = ssoCookie(user.jar.get('sso_session')!);
+        assertIdentity(await verify(gw, cookie), { id: user.userId, username: user.username, role: 'USER', email });
+        assert.equal(queries.length, 1, `one query on the miss, not:\n${queries.join('\n')}`);
+        assert.match(queries[0]!, /join/i);
+        assert.equal((await verify(gw, cookie)).status, 200);
+        assert.equal(queries.length, 1, 'the cached session costs no query');
+        gw.clock.advance(5000);
+        assert.equal((await verify(gw, cookie)).status, 200);
+        assert.equal(queries.length, 2, 'after the cache period: one query again');
+      } finally {
+        stop();
+      }
+    });
+
     test('a personal access token passes, and stops at once when it is revoked', async () => {
       const created = await gw.http.post(`/api/v1/users/${user.userId}/personalAccessTokens`).set(user.auth).send({ description: 'ci' });
       assert.equal(created.status, 200, JSON.stringify(created.body));
@@ -145,3 +163,39 @@ for (const mode of STORAGE_MODES) {
     });
   });
 }
+
+describe('forward auth request ids', () => {
+  test('every verify answer carries X-Request-Id: a trusted proxy’s well-formed one, else a new one per answer', async () => {
+    const trusting = await startTestGateway('embedded', { env: forwardAuthEnv(null) });
+    const untrusting = await startTestGateway('embedded', { env: forwardAuthEnv(null, { GATEWAY_TRUSTED_PROXIES: '192.0.2.10' }) });
+    try {
+      await createAdmin(trusting);
+      const created = await createUser(trusting);
+      const someone = await signIn(trusting, created.username, created.password);
+      const nginxId = '5f0c6a1e9b7d4c3a8e2f1b0a9c8d7e6f';
+      const allowed = await verify(trusting, { ...bearer(someone.accessToken), 'X-Request-Id': nginxId });
+      assert.equal(allowed.status, 200);
+      assert.equal(allowed.headers['x-request-id'], nginxId, 'the proxy’s id (nginx $request_id) is kept');
+      const ids = new Set<string>();
+      for (const headers of [{}, { 'X-Request-Id': 'has spaces, not an id' }, { 'X-Request-Id': 'x'.repeat(129) }, bearer('bad.token.value')] as Record<string, string>[]) {
+        const res = await verify(trusting, headers);
+        assert.equal(res.status, 401);
+        const id = String(res.headers['x-request-id']);
+        assert.match(id, /^[A-Za-z0-9_-]{12}-[0-9a-z]+$/, 'a malformed or absent incoming id is replaced by a new one');
+        ids.add(id);
+      }
+      assert.equal(ids.size, 4, 'each answer has its own id');
+      // Other spellings go through Express: the request's own id (the one pino logs) is the answer's.
+      const routed = await trusting.http.get('/auth/verify/').set({ 'X-Original-URL': `${APP}/`, ...bearer(someone.accessToken) });
+      assert.equal(routed.status, 200);
+      assert.match(String(routed.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+      const peer = await verify(untrusting, { 'X-Request-Id': nginxId });
+      assert.equal(peer.status, 401);
+      assert.notEqual(peer.headers['x-request-id'], nginxId, 'an untrusted peer cannot choose the id');
+      assert.match(String(peer.headers['x-request-id']), /^[A-Za-z0-9_-]{12}-[0-9a-z]+$/);
+    } finally {
+      await trusting.close();
+      await untrusting.close();
+    }
+  });
+});

@@ -101,6 +101,24 @@ for (const mode of STORAGE_MODES) {
       assert.equal(await store.sessions.findActiveBySsoTokenHash('h'.repeat(64), at(4)), null);
     });
 
+    test('sessions: the live session and its user come back together, in one query', async () => {
+      const u = await store.users.create(newUser('alice'));
+      await store.users.create(newUser('bob'));
+      const id = randomUUID();
+      await store.sessions.create({ id, userId: u.id, ssoTokenHash: 'j'.repeat(64), clientInfo: client, createdAt: T0, expiresAt: at(60_000) });
+      const queries: string[] = [];
+      const stop = store.onQuery((q) => queries.push(q));
+      const found = await store.sessions.findActiveWithUserBySsoTokenHash('j'.repeat(64), at(1));
+      stop();
+      assert.equal(queries.length, 1);
+      assert.deepEqual(found?.session, await store.sessions.findById(id));
+      assert.deepEqual(found?.user, await store.users.findById(u.id));
+      assert.equal(await store.sessions.findActiveWithUserBySsoTokenHash('j'.repeat(64), at(60_000)), null, 'expired');
+      assert.equal(await store.sessions.findActiveWithUserBySsoTokenHash('k'.repeat(64), at(1)), null, 'unknown');
+      await store.sessions.revoke(id, at(2));
+      assert.equal(await store.sessions.findActiveWithUserBySsoTokenHash('j'.repeat(64), at(3)), null, 'revoked');
+    });
+
     test('sessions: revokeAllForUser spares the one named and other users', async () => {
       const u = await store.users.create(newUser('alice'));
       const v = await store.users.create(newUser('bob'));

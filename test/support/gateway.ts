@@ -1,16 +1,19 @@
 // A gateway for API tests, built from the real pieces on one of the two storage modes:
 //  embedded: SQLite file in a temp dir + in-process ephemeral state
 //  mariadb:  a fresh MariaDB database + Redis (own key prefix), from the servers `npm test` started
-// Tests drive it with supertest against createApp (no listening socket needed) or `listen()` for real HTTP.
+// Tests drive it with supertest against the request listener main.ts serves (createRequestListener: no listening
+// socket needed) or `listen()` for real HTTP on the gateway's own server (createGatewayServer).
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Express } from 'express';
 import supertest from 'supertest';
-import { createApp } from '../../src/app.js';
+import { createApp, createRequestListener } from '../../src/app.js';
 import { requireConfig } from '../../src/config.js';
 import { closeDeps, openDeps, type Deps } from '../../src/deps.js';
+import { createGatewayServer, type ServerTimeouts } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
 import { FakeClock } from './fake-clock.js';
 import { createResponseChecker } from './openapi-check.js';
@@ -53,7 +56,9 @@ export interface TestGateway {
   /** The storage it runs on: pass it to another startTestGateway for a second replica. */
   storage: Storage;
   deps: Deps;
+  /** The Express app (route table and middleware); `listener` is what the server runs (verify ahead of it). */
   app: Express;
+  listener: RequestListener;
   clock: FakeClock;
   http: ReturnType<typeof supertest>;
   /** Listens on 127.0.0.1:0 (once) and returns the base URL, for tests that need a real socket. */
@@ -70,6 +75,8 @@ export interface TestGatewayOptions {
   /** Log level (default: TEST_LOG_LEVEL or silent) and where log lines go (default: stdout). */
   logLevel?: string;
   logDestination?: { write(line: string): void };
+  /** Shorter server timeouts for `listen()` (slow-client tests). */
+  serverTimeouts?: Partial<ServerTimeouts>;
 }
 
 export async function startTestGateway(mode: StorageMode, options: TestGatewayOptions = {}): Promise<TestGateway> {
@@ -88,20 +95,22 @@ export async function startTestGateway(mode: StorageMode, options: TestGatewayOp
     ...(storage.redisKeyPrefix ? { redisKeyPrefix: storage.redisKeyPrefix } : {}),
   });
   const app = createApp(deps);
+  const listener = createRequestListener(deps, app);
   // Every answer given through `http` is checked against the OpenAPI document; close() fails on a mismatch.
   const responses = createResponseChecker(routeTable(deps), config.instanceUrl);
-  let server: ReturnType<Express['listen']> | null = null;
+  let server: Server | null = null;
   let baseUrl: string | null = null;
   return {
     mode,
     storage,
     deps,
     app,
+    listener,
     clock,
-    http: supertest(responses.wrap(app)),
+    http: supertest(responses.wrap(listener)),
     async listen() {
       if (baseUrl) return baseUrl;
-      server = app.listen(0, '127.0.0.1');
+      server = createGatewayServer(listener, options.serverTimeouts).listen(0, '127.0.0.1');
       await new Promise<void>((resolve) => server!.once('listening', () => resolve()));
       baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       return baseUrl;

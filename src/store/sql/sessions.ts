@@ -1,8 +1,10 @@
 // SessionRepository over Kysely: one row per signed-in device.
 import type { Kysely, Selectable } from 'kysely';
 import type { NewSession, Session, SessionRepository } from '../../sessions/session.js';
+import type { User } from '../../users/user.js';
 import type { Database, UserSessionTable } from '../schema.js';
 import { affected } from './errors.js';
+import { toUser } from './users.js';
 
 const COLUMNS = [
   'id', 'user_id', 'user_agent', 'ip_address', 'device_type', 'os', 'browser',
@@ -65,6 +67,27 @@ export class SqlSessionRepository implements SessionRepository {
       .where('expires_ts', '>', now.getTime())
       .executeTakeFirst();
     return row ? toSession(row) : null;
+  }
+
+  async findActiveWithUserBySsoTokenHash(hash: string, now: Date): Promise<{ session: Session; user: User } | null> {
+    const row = await this.db
+      .selectFrom('user_session')
+      .innerJoin('user', 'user.id', 'user_session.user_id')
+      .select([
+        'user_session.id', 'user_session.user_id', 'user_session.user_agent', 'user_session.ip_address',
+        'user_session.device_type', 'user_session.os', 'user_session.browser', 'user_session.created_ts',
+        'user_session.last_active_ts', 'user_session.expires_ts', 'user_session.revoked_ts',
+        'user.username', 'user.role', 'user.row_status', 'user.email', 'user.nickname', 'user.password_hash',
+        'user.avatar_url', 'user.description', 'user.username_locked', 'user.email_verified', 'user.username_key',
+        'user.verified_email_key', 'user.created_ts as user_created_ts', 'user.updated_ts as user_updated_ts',
+      ])
+      .where('user_session.sso_token_hash', '=', hash)
+      .where('user_session.revoked_ts', 'is', null)
+      .where('user_session.expires_ts', '>', now.getTime())
+      .executeTakeFirst();
+    if (!row) return null;
+    const user = toUser({ ...row, id: row.user_id, created_ts: row.user_created_ts, updated_ts: row.user_updated_ts });
+    return { session: toSession(row), user };
   }
 
   async listActiveByUser(userId: number, now: Date): Promise<Session[]> {

@@ -5,7 +5,7 @@ import type { NewUser, Role, User, UserPatch, UserRepository, UserState } from '
 import type { Database, UserTable } from '../schema.js';
 import { affected, isUniqueViolation } from './errors.js';
 
-function toUser(row: Selectable<UserTable>): User {
+export function toUser(row: Selectable<UserTable>): User {
   return {
     id: Number(row.id),
     username: row.username,

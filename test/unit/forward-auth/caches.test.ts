@@ -8,7 +8,7 @@ import { BoundedCache } from '../../../src/forward-auth/bounded-cache.js';
 import { findCookie } from '../../../src/forward-auth/cookie-value.js';
 import { SESSION_CACHE_TTL_MS, SessionCheck } from '../../../src/forward-auth/session-check.js';
 import type { Session, SessionRepository } from '../../../src/sessions/session.js';
-import type { User, UserRepository } from '../../../src/users/user.js';
+import type { User } from '../../../src/users/user.js';
 import { FakeClock } from '../../support/fake-clock.js';
 
 const NOW = new Date('2026-03-01T10:00:00Z');
@@ -21,24 +21,24 @@ function user(overrides: Partial<User> = {}): User {
   };
 }
 
-/** In-memory stand-ins for the two repositories SessionCheck reads, counting lookups; `gate` holds them. */
+/** An in-memory stand-in for the joined session + user lookup SessionCheck makes, counting lookups; `gate` holds them. */
 function repositories() {
   const state = { lookups: 0, session: null as Session | null, user: user(), gate: Promise.resolve() };
   const sessions = {
-    async findActiveBySsoTokenHash(hash: string) {
+    async findActiveWithUserBySsoTokenHash(hash: string) {
       state.lookups += 1;
       // The row is read now; `gate` only delays the answer (a slow network between database and gateway).
-      const found = hash === sha256Hex(SSO) ? state.session : null;
+      const session = hash === sha256Hex(SSO) ? state.session : null;
+      const found = session === null ? null : { session, user: state.user };
       await state.gate;
       return found;
     },
   } as unknown as SessionRepository;
-  const users = { findById: async () => state.user } as unknown as UserRepository;
   state.session = {
     id: 's1', userId: 7, clientInfo: { userAgent: '', ipAddress: '', deviceType: '', os: '', browser: '' },
     createdAt: NOW, lastActiveAt: NOW, expiresAt: new Date(NOW.getTime() + 86_400_000), revokedAt: null,
   };
-  return { state, repos: { sessions, users } };
+  return { state, repos: { sessions } };
 }
 
 describe('bounded cache', () => {

@@ -1,0 +1,8 @@
+// The events one part of the gateway announces and others listen to (deps.events), e.g. caches that must forget
+// a revoked session at once. Its own module so listeners need not import the composition root.
+export interface GatewayEvents {
+  'sessions-revoked': [sessionIds: string[]];
+  'user-changed': [userId: number];
+  /** Personal access tokens deleted (revoked one by one, or all of a user's at once). */
+  'pats-revoked': [userId: number, tokenIds: string[]];
+}
