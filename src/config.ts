@@ -43,6 +43,7 @@ const schema = z.object({
   GATEWAY_REGULATION_WINDOW_SECONDS: positiveInt(600),
   GATEWAY_REGULATION_BAN_SECONDS: positiveInt(900),
   GATEWAY_SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  GATEWAY_SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
 export type Mode = (typeof MODES)[number];
@@ -82,6 +83,8 @@ export interface Config {
     readonly perIp: Limit;
     readonly tokenGuessPerIp: Limit;
   };
+  /** Key material for second-factor secrets at rest; null: derived from the instance secret (BASIC). */
+  readonly secretsKey: string | null;
 }
 
 interface Limit {
@@ -184,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       perIp: limit(e.GATEWAY_SIGNIN_MAX_FAILURES_PER_IP),
       tokenGuessPerIp: limit(e.GATEWAY_TOKEN_MAX_FAILURES_PER_IP),
     },
+    secretsKey: e.GATEWAY_SECRETS_KEY ?? null,
   };
   return { ok: true, config: deepFreeze(config) };
 }

@@ -13,6 +13,8 @@ import type { EphemeralStore } from './state/ephemeral-store.js';
 import { MemoryEphemeralStore } from './state/memory-store.js';
 import { RedisEphemeralStore } from './state/redis-store.js';
 import { loadDeploymentIdps, type DeploymentIdps } from './sso/deployment-idps.js';
+import { openSecretBox } from './mfa/open-secret-box.js';
+import type { SecretBox } from './mfa/secret-box.js';
 
 /** Events other parts listen to, e.g. caches that must forget a revoked session at once. */
 export interface GatewayEvents {
@@ -38,6 +40,8 @@ export interface Deps {
   pats: PatAuthenticator | null;
   /** Identity providers of GATEWAY_IDP_FILE, loaded (and checked) once at start, frozen. */
   deploymentIdps: DeploymentIdps;
+  /** Seals second-factor secrets at rest and keys recovery-code hashes (mfa/). */
+  secretBox: SecretBox;
 }
 
 export interface DepsOverrides {
@@ -86,6 +90,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     regulation: new Regulator(config.regulation, ephemeral instanceof RedisEphemeralStore ? ephemeral.client : null),
     pats: new StorePatAuthenticator(store, clock, logger),
     deploymentIdps,
+    secretBox: await openSecretBox(config, store.settings),
   };
 }
 

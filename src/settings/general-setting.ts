@@ -18,6 +18,8 @@ export const generalSettingSchema = z.object({
   weekStartDayOffset: z.number().int().min(-6).max(6),
   disallowChangeUsername: z.boolean(),
   disallowChangeNickname: z.boolean(),
+  /** Who must have a second factor (mfa/second-factor-policy.ts): nobody, admins, or everyone. */
+  secondFactorRequirement: z.enum(['OPTIONAL', 'ADMINS', 'EVERYONE']),
 });
 
 export type GeneralSetting = z.infer<typeof generalSettingSchema>;
@@ -34,6 +36,7 @@ export const DEFAULT_GENERAL_SETTING: GeneralSetting = {
   weekStartDayOffset: 0,
   disallowChangeUsername: false,
   disallowChangeNickname: false,
+  secondFactorRequirement: 'OPTIONAL',
 };
 
 const GENERAL = 'GENERAL';
