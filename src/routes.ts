@@ -50,6 +50,7 @@ import {
   startEnrollmentTotp,
   startTotpEnrollment,
 } from './mfa/mfa-handlers.js';
+import { showEnrollmentPage, showSecondFactorPage, submitEnrollmentForm, submitSecondFactorForm } from './web/mfa-handlers.js';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete' | 'all';
 
@@ -135,6 +136,12 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'delete', path: '/api/v1/users/:user/secondFactors', access: 'admin', handlers: [resetSecondFactorsHandler(deps)] },
     { method: 'post', path: '/api/v1/auth/enrollment/totp', access: 'public', bearer: 'ignore', handlers: [startEnrollmentTotp(deps)] },
     { method: 'post', path: '/api/v1/auth/enrollment/totp\\:confirm', access: 'public', bearer: 'ignore', handlers: [confirmEnrollmentTotp(deps)] },
+
+    // The browser's second step (web/mfa-handlers.ts): the pending sign-in lives in the browser session.
+    { method: 'get', path: '/auth/mfa', access: 'public', bearer: 'ignore', handlers: [session, showSecondFactorPage(deps)] },
+    { method: 'post', path: '/auth/mfa', access: 'public', bearer: 'ignore', handlers: [session, submitSecondFactorForm(deps)] },
+    { method: 'get', path: '/auth/mfa/enroll', access: 'public', bearer: 'ignore', handlers: [session, showEnrollmentPage(deps)] },
+    { method: 'post', path: '/auth/mfa/enroll', access: 'public', bearer: 'ignore', handlers: [session, submitEnrollmentForm(deps)] },
 
     // The OpenAPI 3.1 document of this table (openapi/), generated from it and the handlers' zod schemas.
     { method: 'get', path: '/api/v1/openapi.json', access: 'public', bearer: 'ignore', handlers: [serveOpenApiDocument(() => table, deps.config.instanceUrl)] },

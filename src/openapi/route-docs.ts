@@ -86,5 +86,10 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /api/v1/auth/enrollment/totp': json('second-factors', 'Start a TOTP enrolment for a sign-in held back by the policy (its mfaToken)', api.pendingTotp, { body: enrollmentBody }),
   'POST /api/v1/auth/enrollment/totp:confirm': json('second-factors', 'Confirm it; the mfaToken then finishes the sign-in through secondFactorCredentials', api.confirmTotpResponse, { body: enrollmentConfirmBody }),
 
+  'GET /auth/mfa': { tag: 'browser', kind: 'html', summary: 'The sign-in page\'s second step: a code from the authenticator app or a recovery code' },
+  'POST /auth/mfa': { tag: 'browser', kind: 'redirect', summary: 'The second step\'s form post (totpCode or recoveryCode); 303 to the return URL when it passes' },
+  'GET /auth/mfa/enroll': { tag: 'browser', kind: 'html', summary: 'TOTP enrolment for a sign-in the policy holds back (QR code, key, code form)' },
+  'POST /auth/mfa/enroll': { tag: 'browser', kind: 'html', summary: 'Confirms it, signs in and shows the recovery codes once' },
+
   'GET /api/v1/openapi.json': { tag: 'instance', summary: 'This document (OpenAPI 3.1)' },
 };
