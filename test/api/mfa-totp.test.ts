@@ -82,7 +82,8 @@ for (const mode of STORAGE_MODES) {
     });
 
     test('a code one step old is accepted; a code two steps old → refused', async () => {
-      gw.clock.advance(TOTP_STEP_MS); // the step before now is not the one that confirmed the enrolment
+      // Three steps on: two steps back is still newer than the step that confirmed the enrolment (not a replay).
+      gw.clock.advance(3 * TOTP_STEP_MS);
       const step = await passwordStep(gw, user.username, user.password);
       assertRefused(await secondStep(gw, { mfaToken: step.mfaToken, totpCode: codeFor(gw, secret, -2) }), 401, 'two steps old');
       assertSignedIn(await secondStep(gw, { mfaToken: step.mfaToken, totpCode: codeFor(gw, secret, -1) }), user.username);
