@@ -71,7 +71,7 @@ export function createApp(deps: Deps): Express {
   app.use(helmet());
   app.use(noStore);
   app.use(refuseRepeatedAuthorization);
-  app.use(FORM_PATHS, formBody);
+  for (const path of FORM_PATHS) app.use(path, formBody);
   app.use(requireJsonBody);
   app.use('/api/v1/auth', jsonBody(AUTH_BODY_LIMIT));
   app.use(jsonBody(DEFAULT_BODY_LIMIT));

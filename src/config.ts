@@ -47,6 +47,7 @@ const schema = z.object({
     .string()
     .regex(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i, 'must be host:port, e.g. 127.0.0.1:9464')
     .optional(),
+  GATEWAY_SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
 export type Mode = (typeof MODES)[number];
@@ -88,6 +89,8 @@ export interface Config {
   };
   /** The Prometheus listener (its own address, never the public port); null: metrics off. */
   readonly metrics: { readonly host: string; readonly port: number } | null;
+  /** Key material for second-factor secrets at rest; null: derived from the instance secret (BASIC). */
+  readonly secretsKey: string | null;
 }
 
 interface Limit {
@@ -194,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       tokenGuessPerIp: limit(e.GATEWAY_TOKEN_MAX_FAILURES_PER_IP),
     },
     metrics,
+    secretsKey: e.GATEWAY_SECRETS_KEY ?? null,
   };
   return { ok: true, config: deepFreeze(config) };
 }

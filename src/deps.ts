@@ -18,6 +18,8 @@ import type { GatewayEvents } from './events.js';
 import { loadAccessRules } from './forward-auth/access-rules.js';
 import { ForwardAuth } from './forward-auth/forward-auth.js';
 import { ProviderDiscovery } from './sso/oidc-client.js';
+import { openSecretBox } from './mfa/open-secret-box.js';
+import type { SecretBox } from './mfa/secret-box.js';
 
 
 export interface Deps {
@@ -44,6 +46,8 @@ export interface Deps {
   forwardAuth: ForwardAuth;
   /** OpenID Connect discovery documents, cached per provider update for a few minutes. */
   providerDiscovery: ProviderDiscovery;
+  /** Seals second-factor secrets at rest and keys recovery-code hashes (mfa/). */
+  secretBox: SecretBox;
 }
 
 export interface DepsOverrides {
@@ -102,6 +106,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     metricsExporter: prometheus,
     forwardAuth: new ForwardAuth({ config, clock, keys, store, pats, events, metrics }, accessRules),
     providerDiscovery: new ProviderDiscovery(),
+    secretBox: await openSecretBox(config, store.settings),
   };
 }
 

@@ -40,6 +40,17 @@ import { stylesheet } from './web/stylesheet.js';
 import { serveOpenApiDocument } from './openapi/openapi-document.js';
 import { listSessionsHandler, revokeSessionHandler, signOutEverywhereHandler } from './users/session-handlers.js';
 import { deleteUserHandler, getUserHandler, listUsersHandler, patchUserHandler } from './users/user-admin-handlers.js';
+import {
+  confirmEnrollmentTotp,
+  confirmTotp,
+  deleteTotp,
+  listSecondFactors,
+  regenerateRecoveryCodesHandler,
+  resetSecondFactorsHandler,
+  startEnrollmentTotp,
+  startTotpEnrollment,
+} from './mfa/mfa-handlers.js';
+import { showEnrollmentPage, showSecondFactorPage, submitEnrollmentForm, submitSecondFactorForm } from './web/mfa-handlers.js';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete' | 'all';
 
@@ -115,6 +126,23 @@ export function routeTable(deps: Deps): Route[] {
 
     { method: 'get', path: '/api/v1/audit-logs', access: 'admin', handlers: [listAuditLogs(deps)] },
 
+    // Second factors (mfa/). Changing them needs an interactive sign-in younger than 10 minutes (never a PAT);
+    // `\\:` is a literal colon (custom methods). The /auth/enrollment pair serves a sign-in held back by the policy.
+    { method: 'post', path: '/api/v1/users/:user/totp', access: 'self-interactive', handlers: [startTotpEnrollment(deps)] },
+    { method: 'post', path: '/api/v1/users/:user/totp\\:confirm', access: 'self-interactive', handlers: [confirmTotp(deps)] },
+    { method: 'delete', path: '/api/v1/users/:user/totp', access: 'self-interactive', handlers: [deleteTotp(deps)] },
+    { method: 'post', path: '/api/v1/users/:user/recoveryCodes', access: 'self-interactive', handlers: [regenerateRecoveryCodesHandler(deps)] },
+    { method: 'get', path: '/api/v1/users/:user/secondFactors', access: 'self-or-admin', handlers: [listSecondFactors(deps)] },
+    { method: 'delete', path: '/api/v1/users/:user/secondFactors', access: 'admin', handlers: [resetSecondFactorsHandler(deps)] },
+    { method: 'post', path: '/api/v1/auth/enrollment/totp', access: 'public', bearer: 'ignore', handlers: [startEnrollmentTotp(deps)] },
+    { method: 'post', path: '/api/v1/auth/enrollment/totp\\:confirm', access: 'public', bearer: 'ignore', handlers: [confirmEnrollmentTotp(deps)] },
+
+    // The browser's second step (web/mfa-handlers.ts): the pending sign-in lives in the browser session.
+    { method: 'get', path: '/auth/mfa', access: 'public', bearer: 'ignore', handlers: [session, showSecondFactorPage(deps)] },
+    { method: 'post', path: '/auth/mfa', access: 'public', bearer: 'ignore', handlers: [session, submitSecondFactorForm(deps)] },
+    { method: 'get', path: '/auth/mfa/enroll', access: 'public', bearer: 'ignore', handlers: [session, showEnrollmentPage(deps)] },
+    { method: 'post', path: '/auth/mfa/enroll', access: 'public', bearer: 'ignore', handlers: [session, submitEnrollmentForm(deps)] },
+
     // The OpenAPI 3.1 document of this table (openapi/), generated from it and the handlers' zod schemas.
     { method: 'get', path: '/api/v1/openapi.json', access: 'public', bearer: 'ignore', handlers: [serveOpenApiDocument(() => table, deps.config.instanceUrl)] },
   ];
@@ -128,7 +156,9 @@ export function routeTable(deps: Deps): Route[] {
  */
 /** A request path matches a route's path as Express matches it: case-insensitive, optional trailing slash. */
 export function routePathPattern(path: string): RegExp {
-  return new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+')}/?$`, 'i');
+  // `\:` is a literal colon (a custom method such as `totp:confirm`, Google AIP-136), not a parameter.
+  const parts = path.split('\\:').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+'));
+  return new RegExp(`^${parts.join(':')}/?$`, 'i');
 }
 
 export function methodNotAllowed(routes: Route[]): RequestHandler {

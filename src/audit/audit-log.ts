@@ -10,6 +10,8 @@ export const AUDIT_EVENTS = [
   'user.deleted', 'password.changed', 'idp.created', 'idp.updated', 'idp.deleted', 'settings.updated',
   'signing_key.rotated', 'sso.signin', 'sso.denied',
   'account.unlocked', 'database.backed_up', 'database.restored',
+  'mfa.enrolled', 'mfa.removed', 'mfa.used', 'mfa.failure', 'mfa.banned', 'mfa.recovery_code_used',
+  'mfa.recovery_codes_regenerated', 'mfa.reset',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

@@ -12,6 +12,8 @@ import { completeSignIn } from '../sessions/complete-sign-in.js';
 import type { User } from '../users/user.js';
 import { toUserJson } from '../users/user-json.js';
 import { signInWithPassword } from './password-sign-in.js';
+import { beginSecondStep, finishSecondStep, secondStepError } from '../mfa/sign-in-step.js';
+import { proofFrom } from '../mfa/verify-second-factor.js';
 import { findPrincipal, requirePrincipal } from './principal.js';
 import {
   findSessionIdOfRefreshToken,
@@ -33,14 +35,32 @@ export const signInSchema = z.object({
       codeVerifier: z.string().max(256).optional(),
     })
     .optional(),
+  /** The second step of a password sign-in (mfa/): the mfaToken of its 401 and one factor. */
+  secondFactorCredentials: z
+    .object({
+      mfaToken: z.string().min(1).max(128),
+      totpCode: z.string().max(16).optional(),
+      recoveryCode: z.string().max(64).optional(),
+    })
+    .optional(),
 });
 
 export function signIn(deps: Deps): RequestHandler {
   return async (req, res) => {
     const body = parseInput(signInSchema, req.body);
     let user: User;
+    let recoveryCodesRemaining: number | undefined;
     if (body.passwordCredentials) {
       user = await signInWithPassword(deps, body.passwordCredentials.username, body.passwordCredentials.password, originOf(req));
+      // A second factor (or an enrolment the policy requires) comes before any session, cookie or token.
+      const step = await beginSecondStep(deps, user);
+      if (step.kind !== 'none') throw secondStepError(step);
+    } else if (body.secondFactorCredentials) {
+      const { mfaToken, totpCode, recoveryCode } = body.secondFactorCredentials;
+      const proof = totpCode === undefined && recoveryCode === undefined ? null : proofFrom({ totpCode, recoveryCode });
+      const finished = await finishSecondStep(deps, mfaToken, proof, originOf(req));
+      user = finished.user;
+      if (finished.verified?.method === 'recovery_code') recoveryCodesRemaining = finished.verified.recoveryCodesRemaining;
     } else if (body.ssoCredentials) {
       user = await signInWithSsoCredentials(deps, body.ssoCredentials, originOf(req));
     } else {
@@ -51,6 +71,7 @@ export function signIn(deps: Deps): RequestHandler {
       user: toUserJson(user, user),
       accessToken: session.accessToken,
       accessTokenExpiresAt: rfc3339(session.accessTokenExpiresAt),
+      ...(recoveryCodesRemaining === undefined ? {} : { recoveryCodesRemaining }),
     });
   };
 }

@@ -34,7 +34,12 @@ export const user = z
   .meta({ id: 'User' });
 
 export const signInResponse = z
-  .object({ user, accessToken: z.string(), accessTokenExpiresAt: time })
+  .object({
+    user,
+    accessToken: z.string(),
+    accessTokenExpiresAt: time,
+    recoveryCodesRemaining: z.number().int().optional().describe('after a sign-in with a recovery code: how many are left'),
+  })
   .meta({ id: 'SignInResponse' });
 
 export const refreshResponse = z.object({ accessToken: z.string(), expiresAt: time }).meta({ id: 'RefreshResponse' });
@@ -152,6 +157,21 @@ const auditLog = z
   .meta({ id: 'AuditLog' });
 
 export const listAuditLogsResponse = z.object({ auditLogs: z.array(auditLog), nextPageToken: z.string() }).meta({ id: 'ListAuditLogsResponse' });
+
+export const pendingTotp = z
+  .object({ secret: z.string().describe('base32; shown only now'), otpauthUri: z.string().describe('otpauth://totp/… for authenticator apps') })
+  .meta({ id: 'PendingTotp' });
+export const confirmTotpResponse = z
+  .object({ recoveryCodes: z.array(z.string()).optional().describe('ten single-use codes, shown once, when this is the first factor') })
+  .meta({ id: 'ConfirmTotpResponse' });
+export const recoveryCodesResponse = z.object({ recoveryCodes: z.array(z.string()) }).meta({ id: 'RecoveryCodesResponse' });
+export const secondFactors = z
+  .object({
+    totp: z.object({ enabled: z.boolean(), createTime: time.optional() }),
+    passkeys: z.array(z.object({ name: z.string(), displayName: z.string(), createTime: time, lastUsedTime: time.optional() })),
+    recoveryCodesRemaining: z.number().int(),
+  })
+  .meta({ id: 'SecondFactors' });
 
 export const liveness = z.object({ status: z.literal('ok') });
 export const readiness = z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.enum(['ok', 'unavailable'])) });

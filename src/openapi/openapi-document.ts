@@ -14,7 +14,8 @@ export type DocumentedRoute = Pick<Route, 'method' | 'path' | 'access'>;
 
 /** `/api/v1/users/:user` → `/api/v1/users/{user}`. */
 export function openApiPath(expressPath: string): string {
-  return expressPath.replace(/:([A-Za-z]+)/g, '{$1}');
+  // `\:` in an Express path is a literal colon (a custom method such as `totp:confirm`).
+  return expressPath.split('\\:').map((part) => part.replace(/:([A-Za-z]+)/g, '{$1}')).join(':');
 }
 
 /** The OpenAPI operations of a route: `all` (forward auth takes any method) is documented as GET and POST. */
@@ -53,7 +54,7 @@ function responsesOf(doc: RouteDoc | undefined): RouteConfig['responses'] {
 }
 
 function paramsOf(path: string): z.ZodObject | undefined {
-  const names = [...path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]!);
+  const names = [...path.replaceAll('\\:', '/').matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]!);
   return names.length > 0 ? z.object(Object.fromEntries(names.map((n) => [n, z.string()]))) : undefined;
 }
 

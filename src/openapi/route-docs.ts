@@ -11,6 +11,7 @@ import { identityProviderInput } from '../sso/idp-input.js';
 import { listQuery as listUsersQuery } from '../users/user-admin-handlers.js';
 import { createUserQuery, createUserSchema } from '../users/user-handlers.js';
 import { bodySchema as userUpdateBody, querySchema as userUpdateQuery } from '../users/user-update-input.js';
+import { confirmTotpBody, enrollmentBody, enrollmentConfirmBody } from '../mfa/mfa-handlers.js';
 import * as api from './api-schemas.js';
 
 export interface RouteDoc {
@@ -76,5 +77,19 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /api/v1/instance/signing-keys': json('instance', 'Rotate: a new kid signs from now on', api.rotateSigningKeyResponse),
 
   'GET /api/v1/audit-logs': json('audit', 'The audit log, newest first', api.listAuditLogsResponse, { query: auditLogQuery }),
+  'POST /api/v1/users/{user}/totp': json('second-factors', 'Start a TOTP enrolment (pending until confirmed; replaces a pending one); needs a sign-in < 10 min old', api.pendingTotp),
+  'POST /api/v1/users/{user}/totp:confirm': json('second-factors', 'Confirm the pending TOTP with a code; the first factor returns ten recovery codes', api.confirmTotpResponse, { body: confirmTotpBody }),
+  'DELETE /api/v1/users/{user}/totp': json('second-factors', 'Remove TOTP (and, with no factor left, the recovery codes)', api.empty),
+  'POST /api/v1/users/{user}/recoveryCodes': json('second-factors', 'Regenerate the recovery codes (the old set stops working)', api.recoveryCodesResponse),
+  'GET /api/v1/users/{user}/secondFactors': json('second-factors', 'The user\'s second factors (never a secret)', api.secondFactors),
+  'DELETE /api/v1/users/{user}/secondFactors': json('second-factors', 'Reset a user\'s second factors (admin)', api.empty),
+  'POST /api/v1/auth/enrollment/totp': json('second-factors', 'Start a TOTP enrolment for a sign-in held back by the policy (its mfaToken)', api.pendingTotp, { body: enrollmentBody }),
+  'POST /api/v1/auth/enrollment/totp:confirm': json('second-factors', 'Confirm it; the mfaToken then finishes the sign-in through secondFactorCredentials', api.confirmTotpResponse, { body: enrollmentConfirmBody }),
+
+  'GET /auth/mfa': { tag: 'browser', kind: 'html', summary: 'The sign-in page\'s second step: a code from the authenticator app or a recovery code' },
+  'POST /auth/mfa': { tag: 'browser', kind: 'redirect', summary: 'The second step\'s form post (totpCode or recoveryCode); 303 to the return URL when it passes' },
+  'GET /auth/mfa/enroll': { tag: 'browser', kind: 'html', summary: 'TOTP enrolment for a sign-in the policy holds back (QR code, key, code form)' },
+  'POST /auth/mfa/enroll': { tag: 'browser', kind: 'html', summary: 'Confirms it, signs in and shows the recovery codes once' },
+
   'GET /api/v1/openapi.json': { tag: 'instance', summary: 'This document (OpenAPI 3.1)' },
 };

@@ -20,6 +20,8 @@ export const generalSettingSchema = z.object({
   disallowChangeNickname: z.boolean(),
   /** Gateway extension: users may rename themselves (unless an admin locked their name). Default false. */
   allowUsernameChange: z.boolean(),
+  /** Who must have a second factor (mfa/second-factor-policy.ts): nobody, admins, or everyone. */
+  secondFactorRequirement: z.enum(['OPTIONAL', 'ADMINS', 'EVERYONE']),
 });
 
 export type GeneralSetting = z.infer<typeof generalSettingSchema>;
@@ -37,6 +39,7 @@ export const DEFAULT_GENERAL_SETTING: GeneralSetting = {
   disallowChangeUsername: false,
   disallowChangeNickname: false,
   allowUsernameChange: false,
+  secondFactorRequirement: 'OPTIONAL',
 };
 
 const GENERAL = 'GENERAL';

@@ -101,6 +101,23 @@ export interface AuditLogTable {
   detail: string;
 }
 
+export interface UserTotpTable {
+  user_id: number;
+  sealed_secret: string;
+  state: string;
+  created_ts: number;
+  confirmed_ts: number | null;
+  last_used_step: number | null;
+}
+
+export interface UserRecoveryCodeTable {
+  id: Generated<number>;
+  user_id: number;
+  code_hash: string;
+  created_ts: number;
+  used_ts: number | null;
+}
+
 export interface Database {
   user: UserTable;
   user_session: UserSessionTable;
@@ -110,4 +127,6 @@ export interface Database {
   personal_access_token: PersonalAccessTokenTable;
   idp: IdpTable;
   user_identity: UserIdentityTable;
+  user_totp: UserTotpTable;
+  user_recovery_code: UserRecoveryCodeTable;
 }

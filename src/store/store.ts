@@ -22,6 +22,8 @@ import { SqlSettingRepository } from './sql/settings.js';
 import { SqlUserRepository } from './sql/users.js';
 import { SqlIdpRepository } from './sql/idps.js';
 import { SqlUserIdentityRepository } from './sql/user-identities.js';
+import type { SecondFactorRepository } from '../mfa/second-factor.js';
+import { SqlSecondFactorRepository } from './sql/second-factors.js';
 
 export interface Repositories {
   users: UserRepository;
@@ -32,6 +34,7 @@ export interface Repositories {
   personalAccessTokens: PersonalAccessTokenRepository;
   idps: IdpRepository;
   identities: UserIdentityRepository;
+  secondFactors: SecondFactorRepository;
 }
 
 export interface Store extends Repositories {
@@ -58,6 +61,7 @@ function repositories(db: Kysely<Database> | Transaction<Database>): Repositorie
     personalAccessTokens: new SqlPersonalAccessTokenRepository(db),
     idps: new SqlIdpRepository(db),
     identities: new SqlUserIdentityRepository(db),
+    secondFactors: new SqlSecondFactorRepository(db),
   };
 }
 

@@ -1,9 +1,9 @@
-// The one HTML form the gateway accepts (POST /auth/signin) is url-encoded; every other body is JSON only.
+// The HTML forms the gateway accepts (POST /auth/signin and the second step's) are url-encoded; every other body is JSON only.
 // Parsed here, small and flat; requests whose form body was read are remembered so the JSON-only gate in
 // app.ts lets exactly those through.
 import express, { type RequestHandler } from 'express';
 
-export const FORM_PATHS = ['/auth/signin'];
+export const FORM_PATHS = ['/auth/signin', '/auth/mfa', '/auth/mfa/enroll'];
 
 const parseForm = express.urlencoded({
   extended: false,

@@ -15,6 +15,8 @@ import { signInPageUrl } from './browser-errors.js';
 import { sendPage } from './html.js';
 import { findPageErrorMessage, type PageError } from './messages.js';
 import { renderSignInPage } from './signin-page.js';
+import { beginSecondStep } from '../mfa/sign-in-step.js';
+import { redirectToSecondStep } from './mfa-handlers.js';
 
 export function showSignInPage(deps: Deps): RequestHandler {
   return async (req, res) => {
@@ -36,7 +38,7 @@ export function showSignInPage(deps: Deps): RequestHandler {
  * Browsers say where a request comes from with Sec-Fetch-Site, or else Origin; a client that sends neither is
  * not a browser and cannot be made to post by another site.
  */
-function isCrossSite(req: Request, config: Config): boolean {
+export function isCrossSite(req: Request, config: Config): boolean {
   const site = req.get('sec-fetch-site');
   if (site !== undefined) return site !== 'same-origin' && site !== 'none';
   const origin = req.get('origin');
@@ -82,6 +84,9 @@ export function submitSignInForm(deps: Deps): RequestHandler {
       if (code === null) throw err;
       return back(code);
     }
+    // A second factor (or an enrolment the policy requires) comes before any session cookie (web/mfa-handlers.ts).
+    const step = await beginSecondStep(deps, user);
+    if (step.kind !== 'none') return redirectToSecondStep(req, res, step, returnTo);
     await completeSignIn(deps, req, res, user);
     res.redirect(303, returnTo);
   };

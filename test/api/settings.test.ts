@@ -20,6 +20,7 @@ for (const mode of STORAGE_MODES) {
         generalSetting: {
           disallowUserRegistration: false, disallowPasswordAuth: false, additionalScript: '', additionalStyle: '',
           weekStartDayOffset: 0, disallowChangeUsername: false, disallowChangeNickname: false, allowUsernameChange: false,
+          secondFactorRequirement: 'OPTIONAL',
         },
       });
     });
