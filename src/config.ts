@@ -43,6 +43,7 @@ const schema = z.object({
   GATEWAY_REGULATION_WINDOW_SECONDS: positiveInt(600),
   GATEWAY_REGULATION_BAN_SECONDS: positiveInt(900),
   GATEWAY_SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  GATEWAY_OIDC_PROVIDER: bool.default(true),
 });
 
 export type Mode = (typeof MODES)[number];
@@ -77,6 +78,8 @@ export interface Config {
   /** On SIGTERM: how long readiness answers 503 while still serving, so load balancers stop sending work. */
   readonly shutdownDelayMs: number;
   /** Brute-force regulation: failures allowed per window before a ban, per account, per IP, per IP for tokens. */
+  /** The OpenID Provider at <instance>/oidc (GATEWAY_OIDC_PROVIDER, on by default). */
+  readonly oidcProvider: boolean;
   readonly regulation: {
     readonly perUser: Limit;
     readonly perIp: Limit;
@@ -179,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     forceSecureCookies: e.GATEWAY_SECURE_COOKIES ?? false,
     outboundDenyPrivate: e.GATEWAY_OUTBOUND_DENY_PRIVATE,
     shutdownDelayMs: e.GATEWAY_SHUTDOWN_DELAY_MS,
+    oidcProvider: e.GATEWAY_OIDC_PROVIDER,
     regulation: {
       perUser: limit(e.GATEWAY_SIGNIN_MAX_FAILURES_PER_USER),
       perIp: limit(e.GATEWAY_SIGNIN_MAX_FAILURES_PER_IP),

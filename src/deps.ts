@@ -13,6 +13,7 @@ import type { EphemeralStore } from './state/ephemeral-store.js';
 import { MemoryEphemeralStore } from './state/memory-store.js';
 import { RedisEphemeralStore } from './state/redis-store.js';
 import { loadDeploymentIdps, type DeploymentIdps } from './sso/deployment-idps.js';
+import { OidcProvider } from './oidc-provider/provider.js';
 
 /** Events other parts listen to, e.g. caches that must forget a revoked session at once. */
 export interface GatewayEvents {
@@ -38,6 +39,8 @@ export interface Deps {
   pats: PatAuthenticator | null;
   /** Identity providers of GATEWAY_IDP_FILE, loaded (and checked) once at start, frozen. */
   deploymentIdps: DeploymentIdps;
+  /** The OpenID Provider (oidc-provider/), null when GATEWAY_OIDC_PROVIDER=false. */
+  oidc: OidcProvider | null;
 }
 
 export interface DepsOverrides {
@@ -73,7 +76,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
   const keys = await loadKeyRing(store.settings, { demo: config.mode === 'demo', now: clock.now(), clock: () => clock.now() });
   const passwords = new PasswordHasher(config.bcryptCost);
   await passwords.warmUp();
-  return {
+  const deps: Deps = {
     config,
     clock,
     logger,
@@ -86,10 +89,17 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     regulation: new Regulator(config.regulation, ephemeral instanceof RedisEphemeralStore ? ephemeral.client : null),
     pats: new StorePatAuthenticator(store, clock, logger),
     deploymentIdps,
+    oidc: null,
   };
+  if (config.oidcProvider) {
+    deps.oidc = new OidcProvider(deps);
+    await deps.oidc.start();
+  }
+  return deps;
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {
+  deps.oidc?.stop();
   await settleLastUsedWrites(deps.pats);
   await Promise.allSettled([deps.store.close(), deps.ephemeral.close()]);
 }

@@ -8,6 +8,8 @@ export const AUDIT_EVENTS = [
   'pat.created', 'pat.revoked', 'session.revoked', 'sessions.revoked_all', 'user.created', 'user.updated',
   'user.deleted', 'password.changed', 'idp.created', 'idp.updated', 'idp.deleted', 'settings.updated',
   'signing_key.rotated', 'sso.signin', 'sso.denied',
+  'oidc.authorize', 'oidc.consent', 'oidc.token', 'oidc.refresh', 'oidc.denied', 'oidc.logout', 'oidc_client.created',
+  'oidc_client.updated', 'oidc_client.deleted', 'oidc_signing_key.rotated',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

@@ -22,6 +22,10 @@ import { SqlSettingRepository } from './sql/settings.js';
 import { SqlUserRepository } from './sql/users.js';
 import { SqlIdpRepository } from './sql/idps.js';
 import { SqlUserIdentityRepository } from './sql/user-identities.js';
+import type { OidcClientRepository, OidcConsentRepository, OidcModelRepository, OidcSigningKeyRepository } from '../oidc-provider/oidc-storage.js';
+import { SqlOidcModelRepository } from './sql/oidc-models.js';
+import { SqlOidcClientRepository } from './sql/oidc-clients.js';
+import { SqlOidcConsentRepository, SqlOidcSigningKeyRepository } from './sql/oidc-keys.js';
 
 export interface Repositories {
   users: UserRepository;
@@ -32,6 +36,10 @@ export interface Repositories {
   personalAccessTokens: PersonalAccessTokenRepository;
   idps: IdpRepository;
   identities: UserIdentityRepository;
+  oidcModels: OidcModelRepository;
+  oidcClients: OidcClientRepository;
+  oidcKeys: OidcSigningKeyRepository;
+  oidcConsents: OidcConsentRepository;
 }
 
 export interface Store extends Repositories {
@@ -56,6 +64,10 @@ function repositories(db: Kysely<Database> | Transaction<Database>): Repositorie
     personalAccessTokens: new SqlPersonalAccessTokenRepository(db),
     idps: new SqlIdpRepository(db),
     identities: new SqlUserIdentityRepository(db),
+    oidcModels: new SqlOidcModelRepository(db),
+    oidcClients: new SqlOidcClientRepository(db),
+    oidcKeys: new SqlOidcSigningKeyRepository(db),
+    oidcConsents: new SqlOidcConsentRepository(db),
   };
 }
 

@@ -3,7 +3,7 @@
 // app.ts lets exactly those through.
 import express, { type RequestHandler } from 'express';
 
-export const FORM_PATHS = ['/auth/signin'];
+export const FORM_PATHS = ['/auth/signin', '/auth/oidc/interaction/:uid/consent'];
 
 const parseForm = express.urlencoded({
   extended: false,
