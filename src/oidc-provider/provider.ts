@@ -72,7 +72,8 @@ async function buildProvider(deps: OidcDeps, jwks: { keys: unknown[] }): Promise
     },
     scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
     claims: {
-      openid: ['sub'],
+      // amr (RFC 8176) and auth_time ride with openid so that it reaches the ID token (oidc-provider masks claims by scope).
+      openid: ['sub', 'amr', 'auth_time'],
       profile: ['preferred_username', 'name', 'picture'],
       email: ['email', 'email_verified'],
       groups: ['groups'],
@@ -121,7 +122,8 @@ async function buildProvider(deps: OidcDeps, jwks: { keys: unknown[] }): Promise
     rotateRefreshToken: true,
     // A grant is reused only within the gateway session it came from; a new session consents (or skips) anew.
     loadExistingGrant: async (ctx) => {
-      const grantId = ctx.oidc.session?.grantIdFor(ctx.oidc.client!.clientId);
+      const fromConsent = (ctx.oidc.result as { consent?: { grantId?: string } } | undefined)?.consent?.grantId;
+      const grantId = fromConsent || ctx.oidc.session?.grantIdFor(ctx.oidc.client!.clientId);
       if (!grantId) return undefined;
       const [boundTo, browser] = await Promise.all([deps.store.oidcModels.findSessionOfGrant(grantId), findBrowserSession(deps, ctx.req.headers.cookie)]);
       if (boundTo === null || browser === null || browser.session.id !== boundTo) return undefined;
