@@ -14,6 +14,7 @@ import { createAdapterClass, revokeGrant } from './adapter.js';
 import { oidcPageCsp, originsOf, renderLoggedOutPage, renderLogoutPage, renderProviderError } from '../web/oidc-pages.js';
 import { ensureSigningKeys, loadProviderJwks } from './signing-keys.js';
 import type { OidcClient } from './oidc-storage.js';
+import { boundedFetch } from '../sso/outbound-fetch.js';
 
 /** The gateway's own client metadata (client-metadata.ts), as oidc-provider names them on a Client. */
 interface GatewayClientFields {
@@ -138,6 +139,12 @@ async function buildProvider(deps: OidcDeps, jwks: { keys: unknown[] }): Promise
       ctx.body = renderProviderError(String(out.error), typeof out.error_description === 'string' ? out.error_description : undefined);
     },
     allowOmittingSingleRegisteredRedirectUri: false,
+    // Calls to clients (back-channel logout) follow the gateway's one outbound policy (GATEWAY_OUTBOUND_DENY_PRIVATE):
+    // the address connected to is checked after name resolution; link-local and metadata addresses never.
+    fetch: (url, options) => {
+      const { dispatcher: _ignored, ...init } = options as RequestInit & { dispatcher?: unknown };
+      return boundedFetch(String(url), init, deps.config);
+    },
   };
   const provider = new Provider(issuerOf(deps.config), configuration);
   provider.proxy = secureCookies;
@@ -173,6 +180,7 @@ async function buildProvider(deps: OidcDeps, jwks: { keys: unknown[] }): Promise
   provider.on('grant.error', (ctx: KoaContextWithOIDC, err: { error?: string }) => {
     void recordAudit(deps, 'oidc.denied', originOfCtx(ctx), { subject: ctx.oidc?.client?.clientId ?? '', detail: { step: 'token', error: String(err.error ?? 'server_error') } });
   });
+  provider.on('backchannel.error', (_ctx: unknown, err: unknown, client: { clientId?: string }) => deps.logger.warn({ err, clientId: client?.clientId }, 'back-channel logout failed'));
   provider.on('server_error', (_ctx: unknown, err: unknown) => deps.logger.error({ err }, 'oidc provider error'));
   return provider;
 }

@@ -173,3 +173,60 @@ export async function startTestRp(issuer: string, client: { clientId: string; cl
 }
 
 export { freePort };
+
+/** Where a browser-less authorization ended: a redirect off the gateway (to the client), or a page on it. */
+export interface AuthorizeOutcome {
+  /** The redirect that leaves the gateway (the client's redirect URI with code or error), if any. */
+  location: URL | null;
+  status: number;
+  body: string;
+}
+
+/**
+ * Drives /oidc/auth with fetch and a cookie jar (a browser without a browser): follows the gateway's own
+ * redirects, answers a consent page with Allow, and stops at the first redirect that leaves the gateway.
+ */
+export async function authorizeByFetch(op: OpGateway, jar: { header(): string; store(c: string[] | string | undefined): void }, params: Record<string, string>): Promise<AuthorizeOutcome> {
+  let url = new URL(`${op.issuer}/auth`);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  let init: RequestInit = {};
+  for (let hop = 0; hop < 20; hop++) {
+    const res = await fetch(url, { redirect: 'manual', ...init, headers: { cookie: jar.header(), ...(init.headers as Record<string, string> | undefined) } });
+    jar.store(res.headers.getSetCookie());
+    init = {};
+    const location = res.headers.get('location');
+    if (res.status >= 300 && res.status < 400 && location) {
+      const next = new URL(location, url);
+      if (next.origin !== op.url) return { location: next, status: res.status, body: '' };
+      url = next;
+      continue;
+    }
+    const body = await res.text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(body)?.[1];
+    const action = /<form method="post" action="([^"]+\/consent)"/.exec(body)?.[1];
+    if (res.status === 200 && csrf && action) {
+      url = new URL(action, url);
+      init = { method: 'POST', body: new URLSearchParams({ csrf, decision: 'allow' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+      continue;
+    }
+    return { location: null, status: res.status, body };
+  }
+  throw new Error('too many redirects');
+}
+
+/** A PKCE pair (RFC 7636 S256). */
+export async function pkcePair(): Promise<{ verifier: string; challenge: string }> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  return { verifier, challenge: await oidc.calculatePKCECodeChallenge(verifier) };
+}
+
+/** POST to a form endpoint of the OP (token, introspection, revocation) with client_secret_post or none. */
+export async function postForm(url: string, form: Record<string, string>, basic?: { id: string; secret: string }) {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (basic) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(basic.id)}:${encodeURIComponent(basic.secret)}`).toString('base64')}`;
+  const res = await fetch(url, { method: 'POST', headers, body: new URLSearchParams(form) });
+  const text = await res.text();
+  let json: Record<string, unknown> = {};
+  try { json = JSON.parse(text) as Record<string, unknown>; } catch { /* not JSON */ }
+  return { status: res.status, json, text };
+}
