@@ -72,7 +72,7 @@ export function createApp(deps: Deps): Express {
   app.use(refuseRepeatedAuthorization);
   // The OpenID Provider's protocol endpoints parse their own (form) bodies: before the JSON-only gate.
   mountOidcProvider(app, deps);
-  app.use(FORM_PATHS, formBody);
+  for (const path of FORM_PATHS) app.use(path, formBody);
   app.use(requireJsonBody);
   app.use('/api/v1/auth', jsonBody(AUTH_BODY_LIMIT));
   app.use(jsonBody(DEFAULT_BODY_LIMIT));

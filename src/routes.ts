@@ -41,6 +41,7 @@ import { serveOpenApiDocument } from './openapi/openapi-document.js';
 import { listSessionsHandler, revokeSessionHandler, signOutEverywhereHandler } from './users/session-handlers.js';
 import { deleteUserHandler, getUserHandler, listUsersHandler, patchUserHandler } from './users/user-admin-handlers.js';
 import { showInteraction, submitConsent } from './oidc-provider/interactions.js';
+import { oidcDiscoveryRoute } from './oidc-provider/mount.js';
 import {
   createOidcClientHandler,
   deleteOidcClientHandler,
@@ -129,6 +130,7 @@ export function routeTable(deps: Deps): Route[] {
 
     // OpenID Provider (oidc-provider/; its protocol endpoints under /oidc are mounted in app.ts): the login and
     // consent prompts on the gateway's own session, and the relying parties (admin).
+    { method: 'get', path: '/oidc/.well-known/openid-configuration', access: 'public', bearer: 'ignore', handlers: [oidcDiscoveryRoute(deps)] },
     { method: 'get', path: '/auth/oidc/interaction/:uid', access: 'public', bearer: 'ignore', handlers: [session, ensureCsrfToken, showInteraction(deps)] },
     { method: 'post', path: '/auth/oidc/interaction/:uid/consent', access: 'public', bearer: 'ignore', handlers: [session, submitConsent(deps)] },
     { method: 'get', path: '/api/v1/oidc-clients', access: 'admin', handlers: [listOidcClients(deps)] },

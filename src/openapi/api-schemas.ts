@@ -180,3 +180,13 @@ export const createOidcClientResponse = z
   .meta({ id: 'CreateOidcClientResponse' });
 export const listOidcClientsResponse = z.object({ clients: z.array(oidcClient) }).meta({ id: 'ListOidcClientsResponse' });
 export const regenerateOidcClientSecretResponse = z.object({ clientSecret: z.string() }).meta({ id: 'RegenerateOidcClientSecretResponse' });
+export const oidcDiscovery = z
+  .looseObject({
+    issuer: z.string(),
+    authorization_endpoint: z.string(),
+    token_endpoint: z.string(),
+    userinfo_endpoint: z.string(),
+    jwks_uri: z.string(),
+    end_session_endpoint: z.string(),
+  })
+  .meta({ id: 'OpenIdConfiguration' });

@@ -81,6 +81,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
 
   // OpenID Provider (oidc-provider/): its login and consent prompts, and its relying parties. The protocol
   // endpoints themselves (/oidc/…) are described by /oidc/.well-known/openid-configuration.
+  'GET /oidc/.well-known/openid-configuration': json('oidc', 'OpenID Provider discovery (issuer <instance>/oidc); its endpoints are the OpenID Connect protocol', api.oidcDiscovery),
   'GET /auth/oidc/interaction/{uid}': { tag: 'browser', kind: 'html', summary: 'The OpenID Provider\'s login/consent prompt: signs the gateway session in (or 303 to /auth), or shows the consent page' },
   'POST /auth/oidc/interaction/{uid}/consent': { tag: 'browser', kind: 'redirect', summary: 'The consent page\'s answer (decision=allow|deny, csrf); 303 back to the OpenID Provider' },
   'GET /api/v1/oidc-clients': json('oidc-clients', 'List relying parties (never a secret)', api.listOidcClientsResponse),
