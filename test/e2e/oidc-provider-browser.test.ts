@@ -9,6 +9,7 @@ import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { STORAGE_MODES } from '../support/gateway.js';
 import { freePort, registerClient, startOpGateway, startTestRp, type OpGateway, type TestRp } from '../support/oidc-op.js';
 import { createAdmin, createUser, type SignedIn } from '../support/users.js';
+import { createIdp, oidcIdpBody, startProviders, type Providers } from '../support/sso.js';
 
 async function signInOnGatewayPage(page: Page, username: string, password: string) {
   await page.waitForURL((u) => u.pathname === '/auth');
@@ -146,3 +147,51 @@ for (const mode of STORAGE_MODES) {
     });
   });
 }
+
+describe('OpenID Provider federated to an upstream provider (the real oidc-provider test IdP) [embedded]', () => {
+  let browser: TestBrowser;
+  let providers: Providers;
+  let op: OpGateway;
+  let rp: TestRp;
+  let upstreamUid: string;
+
+  before(async () => {
+    providers = await startProviders();
+    browser = await launchBrowser();
+    op = await startOpGateway('embedded');
+    const admin = await createAdmin(op.gw);
+    upstreamUid = await createIdp(op.gw, admin, oidcIdpBody(providers.op, { title: 'Corporate SSO' }), 'corp');
+    const port = await freePort();
+    const client = await registerClient(op.gw, admin, { displayName: 'Wiki', redirectUris: [`http://127.0.0.1:${port}/cb`], consent: 'SKIP' });
+    rp = await startTestRp(op.issuer, client, { port });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await rp?.close();
+    await op?.close();
+    await providers?.stop();
+  });
+
+  test('the person clicks the upstream provider on the gateway page; the app gets an ID token for the auto-registered user with amr fed', async () => {
+    const users = await op.gw.deps.store.users.count();
+    const page = await browser.newPage();
+    await page.goto(`${rp.url}/login`);
+    await page.waitForURL((u) => u.pathname === '/auth');
+    await page.click(`#sso-${upstreamUid}`);
+    await page.waitForURL((u) => u.href.startsWith(providers.op.issuer));
+    await page.fill('input[name="login"]', 'alice');
+    await page.fill('input[name="password"]', 'anything');
+    await page.click('button[type="submit"]');
+    await page.waitForURL((u) => u.href.startsWith(`${rp.url}/cb`));
+    assert.deepEqual(rp.errors, []);
+    assert.equal(await op.gw.deps.store.users.count(), users + 1, 'auto-registered on first sign-in');
+    const registered = await op.gw.deps.store.users.findByUsername('alice-sub');
+    assert.ok(registered);
+    const result = rp.results.at(-1)!;
+    assert.equal(result.idClaims.sub, String(registered.id));
+    assert.equal(result.idClaims.preferred_username, 'alice-sub');
+    assert.deepEqual(result.idClaims.amr, ['fed']);
+    await page.close();
+  });
+});
