@@ -195,3 +195,52 @@ describe('OpenID Provider federated to an upstream provider (the real oidc-provi
     await page.close();
   });
 });
+
+describe('a second gateway signs a person in with the first as its generic OIDC provider [embedded]', () => {
+  let browser: TestBrowser;
+  let first: OpGateway;
+  let second: OpGateway;
+  let person: { username: string; password: string };
+
+  before(async () => {
+    browser = await launchBrowser();
+    first = await startOpGateway('embedded');
+    second = await startOpGateway('embedded');
+    const admin1 = await createAdmin(first.gw);
+    person = await createUser(first.gw, { displayName: 'Dora' });
+    const client = await registerClient(first.gw, admin1, { displayName: 'Gateway two', redirectUris: [`${second.url}/auth/callback`], consent: 'SKIP' });
+    const admin2 = await createAdmin(second.gw);
+    await createIdp(second.gw, admin2, {
+      title: 'Gateway one',
+      type: 'OAUTH2',
+      identifierFilter: '',
+      config: {
+        oauth2Config: {
+          clientId: client.clientId, clientSecret: client.clientSecret, issuer: first.issuer, scopes: ['openid', 'profile', 'email'],
+          fieldMapping: { identifier: 'sub', displayName: 'name', email: 'email', avatarUrl: 'picture', username: 'preferred_username' },
+        },
+      },
+    }, 'gw1');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await second?.close();
+    await first?.close();
+  });
+
+  test('the person clicks "Gateway one" on the second gateway, signs in on the first, and has a session on the second', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${second.url}/auth`);
+    await page.click('#sso-gw1');
+    await page.waitForURL((u) => u.origin === first.url && u.pathname === '/auth');
+    await signInOnGatewayPage(page, person.username, person.password);
+    await page.waitForURL((u) => u.origin === second.url && !u.pathname.startsWith('/auth'));
+    const sso = (await page.context().cookies(second.url)).find((c) => c.name === 'sso_session');
+    assert.ok(sso, 'a gateway-two session');
+    const verify = await second.gw.http.get('/auth/verify').set('Cookie', `sso_session=${sso.value}`).set('X-Original-URL', 'http://127.0.0.1/app');
+    assert.equal(verify.status, 200);
+    assert.equal(verify.headers['x-auth-request-user'], person.username, 'the username came from the first gateway\'s preferred_username');
+    await page.close();
+  });
+});
