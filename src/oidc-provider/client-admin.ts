@@ -62,9 +62,9 @@ export async function createClient(deps: Deps, body: unknown): Promise<{ client:
 }
 
 export async function updateClient(deps: Deps, clientId: string, body: unknown, query: unknown): Promise<OidcClient> {
-  const current = await requireClient(deps, clientId);
-  const { updateMask } = parseInput(patchClientQuery, query, 'query');
   const input = parseInput(patchClientBody, body);
+  const { updateMask } = parseInput(patchClientQuery, query, 'query');
+  const current = await requireClient(deps, clientId);
   const allowed = Object.keys(patchClientBody.shape);
   const paths = updateMask.split(',').map((p) => p.trim()).filter(Boolean);
   const unknown = paths.filter((p) => !allowed.includes(p));

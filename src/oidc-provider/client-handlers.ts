@@ -9,6 +9,10 @@ import { notFound } from '../errors.js';
 import { rfc3339 } from '../http/timestamps.js';
 import { createClient, deleteClient, regenerateClientSecret, requireClient, updateClient } from './client-admin.js';
 import type { OidcClient } from './oidc-storage.js';
+import { parseInput } from '../http/validate.js';
+import { z } from 'zod';
+
+const noParameters = z.object({}).strict();
 
 export function toOidcClientJson(c: OidcClient) {
   return {
@@ -73,6 +77,7 @@ export function deleteOidcClientHandler(deps: Deps): RequestHandler {
 /** POST /api/v1/oidc-clients/{clientId}:regenerateSecret (Google's custom-method style, as Memos uses). */
 export function oidcClientActionHandler(deps: Deps): RequestHandler {
   return async (req, res) => {
+    parseInput(noParameters, req.body);
     const match = /^(.+):regenerateSecret$/.exec(String(req.params.clientAction ?? ''));
     if (!match) throw notFound('unknown oidc client action');
     const secret = await regenerateClientSecret(deps, match[1]!);
