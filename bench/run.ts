@@ -13,6 +13,7 @@ import { median, runInterleaved, runLoad, type LoadResult, type Scenario } from 
 import { describeMachine, loadAverage } from './lib/machine.js';
 import { rssMb, sampleRss, sleep, startChild, waitForOk, type Child } from './lib/processes.js';
 import { renderResults, type BenchData } from './lib/report.js';
+import { measureAuthCodeGrants } from './lib/oidc-grant.js';
 
 /** Measured seconds per run; interleaved phases repeat each scenario ROUNDS times. */
 const SECONDS = 4;
@@ -209,6 +210,9 @@ async function main(): Promise<void> {
 
     const nginx = await sampleRss(gateway.child.pid, () => nginxPhase(gateway.port, fixtures.ssoSession));
 
+    log('OpenID Provider: authorization-code round trips with an existing session');
+    const oidcGrant = await sampleRss(gateway.child.pid, () => measureAuthCodeGrants(gateway.base, fixtures.accessToken, fixtures.ssoSession, SECONDS * 2));
+
     const data: BenchData = {
       startedAt,
       totalSeconds: (performance.now() - t0) / 1000,
@@ -224,9 +228,10 @@ async function main(): Promise<void> {
         idleMb,
         verifyStartMb: verifyPhases.startMb,
         verifyEndMb: verifyPhases.endMb,
-        maxUnderLoadMb: Math.max(verifyPhases.maxMb, signInPhases.maxMb, nginx.maxMb),
+        maxUnderLoadMb: Math.max(verifyPhases.maxMb, signInPhases.maxMb, nginx.maxMb, oidcGrant.maxMb),
       },
       startup,
+      oidcGrant: oidcGrant.result,
     };
     writeFileSync(RESULTS, renderResults(data));
     log(`wrote ${RESULTS} (${Math.round(data.totalSeconds)} s)`);
