@@ -12,6 +12,7 @@ import { findSignInMethods } from '../sessions/sign-in-method.js';
 import { asBrowserRoute, signInPageUrl } from '../web/browser-errors.js';
 import { originsOf, renderConsentPage, sendOidcPage } from '../web/oidc-pages.js';
 import { findBrowserSession } from './account.js';
+import { setTrustedForwardedHeaders } from './mount.js';
 import { clientAllows, INTERACTION_PATH } from './provider.js';
 import type { OidcClient } from './oidc-storage.js';
 
@@ -28,6 +29,7 @@ export async function requireProvider(deps: Deps): Promise<Provider> {
 
 async function loadInteraction(deps: Deps, req: Request, res: Response): Promise<{ provider: Provider; details: Details; client: OidcClient }> {
   const provider = await requireProvider(deps);
+  setTrustedForwardedHeaders(req, deps.config);
   let details: Details;
   try {
     details = await provider.interactionDetails(req, res);

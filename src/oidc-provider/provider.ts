@@ -147,7 +147,8 @@ async function buildProvider(deps: OidcDeps, jwks: { keys: unknown[] }): Promise
     },
   };
   const provider = new Provider(issuerOf(deps.config), configuration);
-  provider.proxy = secureCookies;
+  // mount.ts hands Koa the scheme, host and client IP that Express decided under GATEWAY_TRUSTED_PROXIES.
+  provider.proxy = true;
 
   // Client secrets are kept as SHA-256 only: compare the hash of what the client presents, in constant time.
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {

@@ -116,6 +116,15 @@ for (const mode of STORAGE_MODES) {
       assert.ok(!JSON.stringify(audit.body).includes(String(r1.json.refresh_token)), 'no token in the audit rows');
     });
 
+    test('a browser with a gateway session is not asked again; prompt=login and max_age=0 send it to the sign-in page', async () => {
+      assert.ok((await authorize(conf)).code, 'single sign-on: a code at once');
+      for (const extra of [{ prompt: 'login' }, { max_age: '0', prompt: '' }]) {
+        const forced = await authorize(conf, extra);
+        assert.equal(forced.code, null, JSON.stringify(extra));
+        assert.match(forced.body, /id="password-form"/, `${JSON.stringify(extra)}: the sign-in page`);
+      }
+    });
+
     test('introspection says active: false after revocation', async () => {
       const t = await tokensFor(conf);
       assert.equal((await introspect(t.access_token)).json.active, true);
