@@ -26,7 +26,8 @@ async function roundTrip(base: string, ssoSession: string, client: { clientId: s
   url.search = new URLSearchParams({ client_id: client.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' }).toString();
   let code: string | null = null;
   for (let hop = 0; hop < 8 && code === null; hop++) {
-    const res = await fetch(url, { redirect: 'manual', headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    // As nginx would: TLS ends in front of the gateway (the instance URL is https), the hop to it is plain http.
+    const res = await fetch(url, { redirect: 'manual', headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'x-forwarded-proto': 'https' } });
     for (const line of res.headers.getSetCookie()) {
       const [pair] = line.split(';');
       const eq = pair!.indexOf('=');
@@ -36,13 +37,14 @@ async function roundTrip(base: string, ssoSession: string, client: { clientId: s
     const location = res.headers.get('location');
     if (!location) throw new Error(`authorize stopped with ${res.status}`);
     const next = new URL(location, url);
+    if (next.protocol === 'https:' && next.host === url.host) next.protocol = 'http:';
     if (next.href.startsWith(REDIRECT)) code = next.searchParams.get('code');
     url = next;
   }
   if (!code) throw new Error('no code');
   const token = await fetch(`${base}/oidc/token`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' },
     body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier, client_id: client.clientId, client_secret: client.clientSecret }),
   });
   if (token.status !== 200) throw new Error(`token: ${token.status}`);

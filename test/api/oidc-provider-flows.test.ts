@@ -118,7 +118,7 @@ for (const mode of STORAGE_MODES) {
 
     test('a browser with a gateway session is not asked again; prompt=login and max_age=0 send it to the sign-in page', async () => {
       assert.ok((await authorize(conf)).code, 'single sign-on: a code at once');
-      for (const extra of [{ prompt: 'login' }, { max_age: '0', prompt: '' }]) {
+      for (const extra of [{ prompt: 'login' }, { max_age: '0', prompt: '' }] as Record<string, string>[]) {
         const forced = await authorize(conf, extra);
         assert.equal(forced.code, null, JSON.stringify(extra));
         assert.match(forced.body, /id="password-form"/, `${JSON.stringify(extra)}: the sign-in page`);
