@@ -18,6 +18,7 @@ import { renderResults, type BenchData } from './lib/report.js';
 import { METRICS_RESULTS, runMetricsAb } from './lib/metrics-ab.js';
 import { parseDuration, runSoak, SOAK_RESULTS } from './lib/soak.js';
 import { measureSignInTiming } from './lib/sign-in-timing.js';
+import { measureAuthCodeGrants } from './lib/oidc-grant.js';
 
 /** Measured seconds per run; interleaved phases repeat each scenario ROUNDS times. */
 const SECONDS = 4;
@@ -223,6 +224,9 @@ async function main(): Promise<void> {
 
     const nginx = await sampleRss(gateway.child.pid, () => nginxPhase(gateway.port, fixtures.ssoSession));
 
+    log('OpenID Provider: authorization-code round trips with an existing session');
+    const oidcGrant = await sampleRss(gateway.child.pid, () => measureAuthCodeGrants(gateway.base, fixtures.accessToken, fixtures.ssoSession, SECONDS * 2));
+
     const data: BenchData = {
       startedAt,
       totalSeconds: (performance.now() - t0) / 1000,
@@ -239,9 +243,10 @@ async function main(): Promise<void> {
         idleMb,
         verifyStartMb: verifyPhases.startMb,
         verifyEndMb: verifyPhases.endMb,
-        maxUnderLoadMb: Math.max(verifyPhases.maxMb, signInPhases.maxMb, nginx.maxMb),
+        maxUnderLoadMb: Math.max(verifyPhases.maxMb, signInPhases.maxMb, nginx.maxMb, oidcGrant.maxMb),
       },
       startup,
+      oidcGrant: oidcGrant.result,
     };
     writeFileSync(RESULTS, renderResults(data));
     log(`wrote ${RESULTS} (${Math.round(data.totalSeconds)} s)`);

@@ -13,6 +13,7 @@ import { hasRepeatedAuthorization } from './http/repeated-header.js';
 import { buildRouter } from './routes.js';
 import { FORM_PATHS, formBody, isParsedForm } from './web/form-body.js';
 import { serveVerify, verifySourceOf, type TrustProxy } from './forward-auth/verify-handler.js';
+import { mountOidcProvider } from './oidc-provider/mount.js';
 
 /** Bodies are JSON only: anything else with content is refused with 415 before it is read. */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
@@ -71,6 +72,8 @@ export function createApp(deps: Deps): Express {
   app.use(helmet());
   app.use(noStore);
   app.use(refuseRepeatedAuthorization);
+  // The OpenID Provider's protocol endpoints parse their own (form) bodies: before the JSON-only gate.
+  mountOidcProvider(app, deps);
   for (const path of FORM_PATHS) app.use(path, formBody);
   app.use(requireJsonBody);
   app.use('/api/v1/auth', jsonBody(AUTH_BODY_LIMIT));

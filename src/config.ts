@@ -48,6 +48,7 @@ const schema = z.object({
     .regex(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i, 'must be host:port, e.g. 127.0.0.1:9464')
     .optional(),
   GATEWAY_SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  GATEWAY_OIDC_PROVIDER: bool.default(true),
 });
 
 export type Mode = (typeof MODES)[number];
@@ -82,6 +83,8 @@ export interface Config {
   /** On SIGTERM: how long readiness answers 503 while still serving, so load balancers stop sending work. */
   readonly shutdownDelayMs: number;
   /** Brute-force regulation: failures allowed per window before a ban, per account, per IP, per IP for tokens. */
+  /** The OpenID Provider at <instance>/oidc (GATEWAY_OIDC_PROVIDER, on by default). */
+  readonly oidcProvider: boolean;
   readonly regulation: {
     readonly perUser: Limit;
     readonly perIp: Limit;
@@ -191,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     forceSecureCookies: e.GATEWAY_SECURE_COOKIES ?? false,
     outboundDenyPrivate: e.GATEWAY_OUTBOUND_DENY_PRIVATE,
     shutdownDelayMs: e.GATEWAY_SHUTDOWN_DELAY_MS,
+    oidcProvider: e.GATEWAY_OIDC_PROVIDER,
     regulation: {
       perUser: limit(e.GATEWAY_SIGNIN_MAX_FAILURES_PER_USER),
       perIp: limit(e.GATEWAY_SIGNIN_MAX_FAILURES_PER_IP),

@@ -20,6 +20,7 @@ import { ForwardAuth } from './forward-auth/forward-auth.js';
 import { ProviderDiscovery } from './sso/oidc-client.js';
 import { openSecretBox } from './mfa/open-secret-box.js';
 import type { SecretBox } from './mfa/secret-box.js';
+import { OidcProvider } from './oidc-provider/provider.js';
 
 
 export interface Deps {
@@ -48,6 +49,8 @@ export interface Deps {
   providerDiscovery: ProviderDiscovery;
   /** Seals second-factor secrets at rest and keys recovery-code hashes (mfa/). */
   secretBox: SecretBox;
+  /** The OpenID Provider (oidc-provider/), null when GATEWAY_OIDC_PROVIDER=false. */
+  oidc: OidcProvider | null;
 }
 
 export interface DepsOverrides {
@@ -89,7 +92,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
   const metrics = prometheus ?? noMetrics;
   const events = new EventEmitter<GatewayEvents>();
   const pats = new StorePatAuthenticator(store, clock, logger);
-  return {
+  const deps: Deps = {
     config,
     clock,
     logger,
@@ -107,7 +110,13 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     forwardAuth: new ForwardAuth({ config, clock, keys, store, pats, events, metrics }, accessRules),
     providerDiscovery: new ProviderDiscovery(),
     secretBox: await openSecretBox(config, store.settings),
+    oidc: null,
   };
+  if (config.oidcProvider) {
+    deps.oidc = new OidcProvider(deps);
+    await deps.oidc.start();
+  }
+  return deps;
 }
 
 /** gateway_dependency_up's pings: the database, and Redis when configured (in-process state cannot be down). */
@@ -118,6 +127,7 @@ function dependencyProbes(store: Store, ephemeral: EphemeralStore): DependencyPr
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {
+  deps.oidc?.stop();
   await deps.pats.settle();
   await Promise.allSettled([deps.store.close(), deps.ephemeral.close()]);
 }

@@ -51,6 +51,16 @@ import {
   startTotpEnrollment,
 } from './mfa/mfa-handlers.js';
 import { showEnrollmentPage, showSecondFactorPage, submitEnrollmentForm, submitSecondFactorForm } from './web/mfa-handlers.js';
+import { showInteraction, submitConsent } from './oidc-provider/interactions.js';
+import { oidcDiscoveryRoute } from './oidc-provider/mount.js';
+import {
+  createOidcClientHandler,
+  deleteOidcClientHandler,
+  getOidcClient,
+  listOidcClients,
+  oidcClientActionHandler,
+  patchOidcClientHandler,
+} from './oidc-provider/client-handlers.js';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete' | 'all';
 
@@ -145,6 +155,18 @@ export function routeTable(deps: Deps): Route[] {
 
     // The OpenAPI 3.1 document of this table (openapi/), generated from it and the handlers' zod schemas.
     { method: 'get', path: '/api/v1/openapi.json', access: 'public', bearer: 'ignore', handlers: [serveOpenApiDocument(() => table, deps.config.instanceUrl)] },
+
+    // OpenID Provider (oidc-provider/; its protocol endpoints under /oidc are mounted in app.ts): the login and
+    // consent prompts on the gateway's own session, and the relying parties (admin).
+    { method: 'get', path: '/oidc/.well-known/openid-configuration', access: 'public', bearer: 'ignore', handlers: [oidcDiscoveryRoute(deps)] },
+    { method: 'get', path: '/auth/oidc/interaction/:uid', access: 'public', bearer: 'ignore', handlers: [session, ensureCsrfToken, showInteraction(deps)] },
+    { method: 'post', path: '/auth/oidc/interaction/:uid/consent', access: 'public', bearer: 'ignore', handlers: [session, submitConsent(deps)] },
+    { method: 'get', path: '/api/v1/oidc-clients', access: 'admin', handlers: [listOidcClients(deps)] },
+    { method: 'post', path: '/api/v1/oidc-clients', access: 'admin', handlers: [createOidcClientHandler(deps)] },
+    { method: 'get', path: '/api/v1/oidc-clients/:clientId', access: 'admin', handlers: [getOidcClient(deps)] },
+    { method: 'patch', path: '/api/v1/oidc-clients/:clientId', access: 'admin', handlers: [patchOidcClientHandler(deps)] },
+    { method: 'delete', path: '/api/v1/oidc-clients/:clientId', access: 'admin', handlers: [deleteOidcClientHandler(deps)] },
+    { method: 'post', path: '/api/v1/oidc-clients/:clientAction', access: 'admin', handlers: [oidcClientActionHandler(deps)] },
   ];
   return table;
 }

@@ -18,6 +18,8 @@ export interface BenchData {
   nginx: { real: LoadResult; zeroCost: LoadResult } | { skipped: string };
   memory: { idleMb: number; verifyStartMb: number; verifyEndMb: number; maxUnderLoadMb: number };
   startup: { freshMs: number; againMs: number };
+  /** OpenID Provider: authorization-code round trips with an existing session (after the verify phases). */
+  oidcGrant: LoadResult;
 }
 
 const num = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
@@ -113,6 +115,12 @@ export function renderResults(d: BenchData): string {
     lines.push(loadRow(real, '≥ 0.8×', (real.ratio ?? 0) >= 0.8 && real.non2xx + real.errors === 0));
     lines.push('', 'Zero-cost: the same rendered nginx config with a bare `node:http` server answering 200 (`Content-Length: 0`) in place of the gateway.', '');
   }
+
+  lines.push('## OpenID Provider: authorization-code grant', '');
+  lines.push('Round trips an app makes per sign-in with an existing gateway session: authorize (PKCE S256) → the gateway\'s interaction → code → token, one after another per loop; measured after the verify phases, so the verify figures above are unaffected.', '');
+  lines.push('| scenario | loops | round trips/s | p50 | p99 | | budget | result |', '|---|---|---|---|---|---|---|---|');
+  lines.push(loadRow(d.oidcGrant, 'none yet (recorded)', d.oidcGrant.errors === 0 ? true : false));
+  lines.push('');
 
   const mem = d.memory;
   const flat = Math.abs(mem.verifyEndMb - mem.verifyStartMb) / mem.verifyStartMb;

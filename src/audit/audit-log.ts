@@ -12,6 +12,8 @@ export const AUDIT_EVENTS = [
   'account.unlocked', 'database.backed_up', 'database.restored',
   'mfa.enrolled', 'mfa.removed', 'mfa.used', 'mfa.failure', 'mfa.banned', 'mfa.recovery_code_used',
   'mfa.recovery_codes_regenerated', 'mfa.reset',
+  'oidc.authorize', 'oidc.consent', 'oidc.token', 'oidc.refresh', 'oidc.denied', 'oidc.logout', 'oidc_client.created',
+  'oidc_client.updated', 'oidc_client.deleted', 'oidc_signing_key.rotated',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

@@ -66,7 +66,7 @@ export function signIn(deps: Deps): RequestHandler {
     } else {
       throw invalidArgument('invalid credentials');
     }
-    const session = await completeSignIn(deps, req, res, user);
+    const session = await completeSignIn(deps, req, res, user, body.ssoCredentials ? 'fed' : 'pwd');
     res.json({
       user: toUserJson(user, user),
       accessToken: session.accessToken,

@@ -175,3 +175,40 @@ export const secondFactors = z
 
 export const liveness = z.object({ status: z.literal('ok') });
 export const readiness = z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.enum(['ok', 'unavailable'])) });
+
+// OpenID Provider relying parties (/api/v1/oidc-clients). The secret appears only in the create and regenerate answers.
+export const oidcClient = z
+  .object({
+    name: z.string().describe('oidc-clients/{clientId}'),
+    clientId: z.string(),
+    displayName: z.string(),
+    redirectUris: z.array(z.string()),
+    postLogoutRedirectUris: z.array(z.string()),
+    public: z.boolean(),
+    requirePkce: z.boolean(),
+    consent: z.enum(['ONCE', 'SKIP']),
+    allowedRoles: z.array(z.enum(['ADMIN', 'USER'])),
+    allowedUsers: z.array(z.string().describe('users/{id}')),
+    backchannelLogoutUri: z.string().nullable(),
+    refreshTokens: z.boolean(),
+    idTokenSignedResponseAlg: z.enum(['RS256', 'ES256']),
+    subjectType: z.enum(['public', 'pairwise']),
+    createTime: time,
+    updateTime: time,
+  })
+  .meta({ id: 'OidcClient' });
+export const createOidcClientResponse = z
+  .object({ client: oidcClient, clientSecret: z.string().optional().describe('shown once; absent for public clients') })
+  .meta({ id: 'CreateOidcClientResponse' });
+export const listOidcClientsResponse = z.object({ clients: z.array(oidcClient) }).meta({ id: 'ListOidcClientsResponse' });
+export const regenerateOidcClientSecretResponse = z.object({ clientSecret: z.string() }).meta({ id: 'RegenerateOidcClientSecretResponse' });
+export const oidcDiscovery = z
+  .looseObject({
+    issuer: z.string(),
+    authorization_endpoint: z.string(),
+    token_endpoint: z.string(),
+    userinfo_endpoint: z.string(),
+    jwks_uri: z.string(),
+    end_session_endpoint: z.string(),
+  })
+  .meta({ id: 'OpenIdConfiguration' });

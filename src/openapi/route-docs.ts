@@ -12,6 +12,7 @@ import { listQuery as listUsersQuery } from '../users/user-admin-handlers.js';
 import { createUserQuery, createUserSchema } from '../users/user-handlers.js';
 import { bodySchema as userUpdateBody, querySchema as userUpdateQuery } from '../users/user-update-input.js';
 import { confirmTotpBody, enrollmentBody, enrollmentConfirmBody } from '../mfa/mfa-handlers.js';
+import { createClientBody as createOidcClientBody, patchClientBody as patchOidcClientBody, patchClientQuery as patchOidcClientQuery } from '../oidc-provider/client-input.js';
 import * as api from './api-schemas.js';
 
 export interface RouteDoc {
@@ -92,4 +93,16 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /auth/mfa/enroll': { tag: 'browser', kind: 'html', summary: 'Confirms it, signs in and shows the recovery codes once' },
 
   'GET /api/v1/openapi.json': { tag: 'instance', summary: 'This document (OpenAPI 3.1)' },
+
+  // OpenID Provider (oidc-provider/): its login and consent prompts, and its relying parties. The protocol
+  // endpoints themselves (/oidc/…) are described by /oidc/.well-known/openid-configuration.
+  'GET /oidc/.well-known/openid-configuration': json('oidc', 'OpenID Provider discovery (issuer <instance>/oidc); its endpoints are the OpenID Connect protocol', api.oidcDiscovery),
+  'GET /auth/oidc/interaction/{uid}': { tag: 'browser', kind: 'html', summary: 'The OpenID Provider\'s login/consent prompt: signs the gateway session in (or 303 to /auth), or shows the consent page' },
+  'POST /auth/oidc/interaction/{uid}/consent': { tag: 'browser', kind: 'redirect', summary: 'The consent page\'s answer (decision=allow|deny, csrf); 303 back to the OpenID Provider' },
+  'GET /api/v1/oidc-clients': json('oidc-clients', 'List relying parties (never a secret)', api.listOidcClientsResponse),
+  'POST /api/v1/oidc-clients': json('oidc-clients', 'Register a relying party; the secret is in this answer only', api.createOidcClientResponse, { body: createOidcClientBody }),
+  'GET /api/v1/oidc-clients/{clientId}': json('oidc-clients', 'A relying party', api.oidcClient),
+  'PATCH /api/v1/oidc-clients/{clientId}': json('oidc-clients', 'Update a relying party (fields named by updateMask)', api.oidcClient, { body: patchOidcClientBody, query: patchOidcClientQuery }),
+  'DELETE /api/v1/oidc-clients/{clientId}': json('oidc-clients', 'Delete a relying party', api.empty),
+  'POST /api/v1/oidc-clients/{clientAction}': json('oidc-clients', '`{clientId}:regenerateSecret`: a new secret (shown once); the old one stops working', api.regenerateOidcClientSecretResponse),
 };

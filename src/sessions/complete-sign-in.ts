@@ -7,10 +7,12 @@ import { setRefreshCookie, setSsoCookie } from '../http/cookies.js';
 import type { User } from '../users/user.js';
 import { clientInfoFrom } from './client-info.js';
 import { startSession } from './session-lifecycle.js';
+import { rememberSignInMethod, type SignInMethod } from './sign-in-method.js';
 
 /** Starts a session for `user` on this device and answers Memos' SignIn response with both cookies. */
-export async function completeSignIn(deps: Pick<Deps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, req: Request, res: Response, user: User) {
+export async function completeSignIn(deps: Pick<Deps, 'clock' | 'config' | 'ephemeral' | 'events' | 'keys' | 'logger' | 'store'>, req: Request, res: Response, user: User, method: SignInMethod = 'pwd') {
   const session = await startSession(deps, user, clientInfoFrom(req.get('user-agent'), req.ip));
+  await rememberSignInMethod(deps, session.sessionId, method);
   setRefreshCookie(res, req, deps.config, session.refreshToken, session.refreshTokenExpiresAt);
   setSsoCookie(res, req, deps.config, session.ssoToken, session.sessionExpiresAt);
   deps.logger.info({ event: 'signin', userId: user.id, sessionId: session.sessionId }, 'signed in');

@@ -118,6 +118,40 @@ export interface UserRecoveryCodeTable {
   used_ts: number | null;
 }
 
+// OpenID Provider (0007): oidc-provider's durable models, relying parties, signing keys, remembered consent.
+export interface OidcModelTable {
+  model: string;
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  gateway_session_id: string | null;
+  expires_ts: number | null;
+  consumed_ts: number | null;
+}
+
+export interface OidcClientTable {
+  client_id: string;
+  config: string;
+  secret_hash: string | null;
+  created_ts: number;
+  updated_ts: number;
+}
+
+export interface OidcSigningKeyTable {
+  kid: string;
+  alg: string;
+  private_jwk: string;
+  created_ts: number;
+  retired_ts: number | null;
+}
+
+export interface OidcConsentTable {
+  user_id: number;
+  client_id: string;
+  scope: string;
+  created_ts: number;
+}
+
 export interface Database {
   user: UserTable;
   user_session: UserSessionTable;
@@ -129,4 +163,8 @@ export interface Database {
   user_identity: UserIdentityTable;
   user_totp: UserTotpTable;
   user_recovery_code: UserRecoveryCodeTable;
+  oidc_model: OidcModelTable;
+  oidc_client: OidcClientTable;
+  oidc_signing_key: OidcSigningKeyTable;
+  oidc_consent: OidcConsentTable;
 }

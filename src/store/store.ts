@@ -24,6 +24,10 @@ import { SqlIdpRepository } from './sql/idps.js';
 import { SqlUserIdentityRepository } from './sql/user-identities.js';
 import type { SecondFactorRepository } from '../mfa/second-factor.js';
 import { SqlSecondFactorRepository } from './sql/second-factors.js';
+import type { OidcClientRepository, OidcConsentRepository, OidcModelRepository, OidcSigningKeyRepository } from '../oidc-provider/oidc-storage.js';
+import { SqlOidcModelRepository } from './sql/oidc-models.js';
+import { SqlOidcClientRepository } from './sql/oidc-clients.js';
+import { SqlOidcConsentRepository, SqlOidcSigningKeyRepository } from './sql/oidc-keys.js';
 
 export interface Repositories {
   users: UserRepository;
@@ -35,6 +39,10 @@ export interface Repositories {
   idps: IdpRepository;
   identities: UserIdentityRepository;
   secondFactors: SecondFactorRepository;
+  oidcModels: OidcModelRepository;
+  oidcClients: OidcClientRepository;
+  oidcKeys: OidcSigningKeyRepository;
+  oidcConsents: OidcConsentRepository;
 }
 
 export interface Store extends Repositories {
@@ -62,6 +70,10 @@ function repositories(db: Kysely<Database> | Transaction<Database>): Repositorie
     idps: new SqlIdpRepository(db),
     identities: new SqlUserIdentityRepository(db),
     secondFactors: new SqlSecondFactorRepository(db),
+    oidcModels: new SqlOidcModelRepository(db),
+    oidcClients: new SqlOidcClientRepository(db),
+    oidcKeys: new SqlOidcSigningKeyRepository(db),
+    oidcConsents: new SqlOidcConsentRepository(db),
   };
 }
 

@@ -3,7 +3,7 @@
 // app.ts lets exactly those through.
 import express, { type RequestHandler } from 'express';
 
-export const FORM_PATHS = ['/auth/signin', '/auth/mfa', '/auth/mfa/enroll'];
+export const FORM_PATHS = ['/auth/signin', '/auth/mfa', '/auth/mfa/enroll', '/auth/oidc/interaction/:uid/consent'];
 
 const parseForm = express.urlencoded({
   extended: false,

@@ -23,7 +23,7 @@ export function startSso(deps: Deps): RequestHandler {
 export function finishSso(deps: Deps): RequestHandler {
   return asBrowserRoute(deps, async (req, res) => {
     const finished = await finishSsoFlow(deps, { query: req.query, binding: readFlowBinding(req), origin: originOf(req) });
-    await completeSignIn(deps, req, res, finished.user);
+    await completeSignIn(deps, req, res, finished.user, 'fed');
     res.redirect(302, finished.returnTo);
   });
 }

@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { backupCommand, restoreCommand } from './backup.js';
 import { checkAccessCommand } from './check-access.js';
 import { listKeysCommand, rotateKeyCommand } from './keys.js';
+import { rotateOidcKeyCommand } from './oidc-keys.js';
 import { listPatsCommand, revokePatCommand } from './pats.js';
 import { listSessionsCommand, revokeSessionsCommand } from './sessions.js';
 import { unlockCommand } from './unlock.js';
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   unlockCommand,
   rotateKeyCommand,
   listKeysCommand,
+  rotateOidcKeyCommand,
   backupCommand,
   restoreCommand,
   checkAccessCommand,

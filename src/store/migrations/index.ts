@@ -6,6 +6,7 @@ import { auditLogMigration } from './0004-audit-log.js';
 import { personalAccessTokensMigration } from './0002-personal-access-tokens.js';
 import { identityProvidersMigration } from './0003-identity-providers.js';
 import { namesMigration } from './0005-names.js';
+import { oidcProviderMigration } from './0007-oidc-provider.js';
 import { secondFactorsMigration } from './0008-second-factors.js';
 
 export type DatabaseKind = 'sqlite' | 'mysql';
@@ -17,7 +18,7 @@ export interface GatewayMigration extends Migration {
 export function listMigrations(kind: DatabaseKind): GatewayMigration[] {
   return [
     initialMigration(kind), personalAccessTokensMigration(kind), identityProvidersMigration(kind), auditLogMigration(kind),
-    namesMigration(kind), secondFactorsMigration(kind),
+    namesMigration(kind), oidcProviderMigration(kind), secondFactorsMigration(kind),
   ];
 }
 

@@ -1,0 +1,87 @@
+// HTTP adapters for /api/v1/oidc-clients (admin): list, create, get, patch (updateMask), delete, and
+// POST /api/v1/oidc-clients/{clientId}:regenerateSecret. The secret appears only in the create and regenerate
+// answers; no other answer, log line or audit row holds it.
+import type { RequestHandler, Response } from 'express';
+import { originOf, recordAudit } from '../audit/audit-log.js';
+import { findPrincipal } from '../auth/principal.js';
+import type { Deps } from '../deps.js';
+import { notFound } from '../errors.js';
+import { rfc3339 } from '../http/timestamps.js';
+import { createClient, deleteClient, regenerateClientSecret, requireClient, updateClient } from './client-admin.js';
+import type { OidcClient } from './oidc-storage.js';
+import { parseInput } from '../http/validate.js';
+import { z } from 'zod';
+
+const noParameters = z.object({}).strict();
+
+export function toOidcClientJson(c: OidcClient) {
+  return {
+    name: `oidc-clients/${c.clientId}`,
+    clientId: c.clientId,
+    displayName: c.displayName,
+    redirectUris: c.redirectUris,
+    postLogoutRedirectUris: c.postLogoutRedirectUris,
+    public: c.public,
+    requirePkce: c.requirePkce,
+    consent: c.consent,
+    allowedRoles: c.allowedRoles,
+    allowedUsers: c.allowedUsers,
+    backchannelLogoutUri: c.backchannelLogoutUri,
+    refreshTokens: c.refreshTokens,
+    idTokenSignedResponseAlg: c.idTokenSignedResponseAlg,
+    subjectType: c.subjectType,
+    createTime: rfc3339(c.createdAt),
+    updateTime: rfc3339(c.updatedAt),
+  };
+}
+
+const clientIdOf = (params: Record<string, unknown>) => String(params.clientId ?? '');
+const actor = (res: Response) => findPrincipal(res)?.user.id ?? null;
+
+export function listOidcClients(deps: Deps): RequestHandler {
+  return async (_req, res) => {
+    res.json({ clients: (await deps.store.oidcClients.list()).map(toOidcClientJson) });
+  };
+}
+
+export function createOidcClientHandler(deps: Deps): RequestHandler {
+  return async (req, res) => {
+    const { client, secret } = await createClient(deps, req.body);
+    await recordAudit(deps, 'oidc_client.created', originOf(req), { actorUserId: actor(res), subject: client.clientId });
+    res.json({ client: toOidcClientJson(client), ...(secret === null ? {} : { clientSecret: secret }) });
+  };
+}
+
+export function getOidcClient(deps: Deps): RequestHandler {
+  return async (req, res) => {
+    res.json(toOidcClientJson(await requireClient(deps, clientIdOf(req.params))));
+  };
+}
+
+export function patchOidcClientHandler(deps: Deps): RequestHandler {
+  return async (req, res) => {
+    const client = await updateClient(deps, clientIdOf(req.params), req.body, req.query);
+    await recordAudit(deps, 'oidc_client.updated', originOf(req), { actorUserId: actor(res), subject: client.clientId });
+    res.json(toOidcClientJson(client));
+  };
+}
+
+export function deleteOidcClientHandler(deps: Deps): RequestHandler {
+  return async (req, res) => {
+    await deleteClient(deps, clientIdOf(req.params));
+    await recordAudit(deps, 'oidc_client.deleted', originOf(req), { actorUserId: actor(res), subject: clientIdOf(req.params) });
+    res.json({});
+  };
+}
+
+/** POST /api/v1/oidc-clients/{clientId}:regenerateSecret (Google's custom-method style, as Memos uses). */
+export function oidcClientActionHandler(deps: Deps): RequestHandler {
+  return async (req, res) => {
+    parseInput(noParameters, req.body);
+    const match = /^(.+):regenerateSecret$/.exec(String(req.params.clientAction ?? ''));
+    if (!match) throw notFound('unknown oidc client action');
+    const secret = await regenerateClientSecret(deps, match[1]!);
+    await recordAudit(deps, 'oidc_client.updated', originOf(req), { actorUserId: actor(res), subject: match[1]!, detail: { secret: 'regenerated' } });
+    res.json({ clientSecret: secret });
+  };
+}
