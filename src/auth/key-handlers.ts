@@ -1,9 +1,8 @@
 // Admin API for signing keys: list them (never a secret) and rotate (add the next kid, which signs from now on).
 import type { RequestHandler } from 'express';
 import type { Deps } from '../deps.js';
-import { z } from 'zod';
 import { rfc3339 } from '../http/timestamps.js';
-import { parseInput } from '../http/validate.js';
+import { noParameters, parseInput } from '../http/validate.js';
 import { originOf, recordAudit } from '../audit/audit-log.js';
 import { rotateSigningKey } from './keys.js';
 import { findPrincipal } from './principal.js';
@@ -21,9 +20,6 @@ export function listSigningKeys(deps: Deps): RequestHandler {
     });
   };
 }
-
-/** Rotation takes no parameters: an empty body or `{}`; anything else is a mistake worth a 400, not a rotation. */
-const noParameters = z.object({}).strict();
 
 export function rotateSigningKeyHandler(deps: Deps): RequestHandler {
   return async (req, res) => {

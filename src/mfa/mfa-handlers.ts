@@ -9,7 +9,7 @@ import type { Deps } from '../deps.js';
 import { notFound, permissionDenied, unauthenticated } from '../errors.js';
 import { requireTarget } from '../http/route-access.js';
 import { rfc3339 } from '../http/timestamps.js';
-import { parseInput } from '../http/validate.js';
+import { noParameters, parseInput } from '../http/validate.js';
 import type { User } from '../users/user.js';
 import { markEnrolled } from './pending-sign-in.js';
 import { requirePendingSignIn } from './sign-in-step.js';
@@ -40,8 +40,9 @@ function requireRecentSignIn(deps: Deps, res: Response): User {
 }
 
 export function startTotpEnrollment(deps: Deps): RequestHandler {
-  return async (_req, res) => {
+  return async (req, res) => {
     const user = requireRecentSignIn(deps, res);
+    parseInput(noParameters, req.body);
     res.json(await beginTotpEnrollment(deps, user));
   };
 }
@@ -66,6 +67,7 @@ export function deleteTotp(deps: Deps): RequestHandler {
 export function regenerateRecoveryCodesHandler(deps: Deps): RequestHandler {
   return async (req, res) => {
     const user = requireRecentSignIn(deps, res);
+    parseInput(noParameters, req.body);
     res.json({ recoveryCodes: await regenerateRecoveryCodes(deps, user, originOf(req)) });
   };
 }

@@ -4,11 +4,15 @@
 import { parse } from 'cookie';
 import type { Account, FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import { sha256Hex } from '../auth/secrets.js';
-import type { Deps } from '../deps.js';
+import type { Clock } from '../clock.js';
 import { SSO_COOKIE } from '../http/cookies.js';
+import type { Store } from '../store/store.js';
 import type { User } from '../users/user.js';
 
-export type AccountDeps = Pick<Deps, 'store' | 'clock'>;
+export interface AccountDeps {
+  store: Pick<Store, 'sessions' | 'users' | 'oidcModels'>;
+  clock: Clock;
+}
 
 /** The claims of a user, by scope (provider.ts maps scopes to these names). */
 export function userClaims(user: User): { sub: string; [claim: string]: unknown } {

@@ -9,10 +9,7 @@ import { notFound } from '../errors.js';
 import { rfc3339 } from '../http/timestamps.js';
 import { createClient, deleteClient, regenerateClientSecret, requireClient, updateClient } from './client-admin.js';
 import type { OidcClient } from './oidc-storage.js';
-import { parseInput } from '../http/validate.js';
-import { z } from 'zod';
-
-const noParameters = z.object({}).strict();
+import { noParameters, parseInput } from '../http/validate.js';
 
 export function toOidcClientJson(c: OidcClient) {
   return {

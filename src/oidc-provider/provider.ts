@@ -6,7 +6,15 @@ import { serialize } from 'cookie';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { recordAudit } from '../audit/audit-log.js';
 import { sha256Hex, constantTimeEqual } from '../auth/secrets.js';
-import type { Deps } from '../deps.js';
+import type { EventEmitter } from 'node:events';
+import type { KeyRing } from '../auth/keys.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { GatewayEvents } from '../events.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { EphemeralStore } from '../state/ephemeral-store.js';
+import type { Store } from '../store/store.js';
 import { SSO_COOKIE } from '../http/cookies.js';
 import { revokeSessions } from '../sessions/session-lifecycle.js';
 import { findAccount, findBrowserSession } from './account.js';
@@ -36,9 +44,19 @@ export const TTL = {
   Grant: 30 * 24 * 3600,
 } as const;
 
-export type OidcDeps = Pick<Deps, 'config' | 'store' | 'ephemeral' | 'clock' | 'logger' | 'keys' | 'events'>;
+/** What the OpenID Provider reads (spelled out: deps.ts builds it, so it must not import deps.ts back). */
+export interface OidcDeps {
+  config: Config;
+  store: Store;
+  ephemeral: EphemeralStore;
+  clock: Clock;
+  logger: Logger;
+  keys: KeyRing;
+  events: EventEmitter<GatewayEvents>;
+  metrics: Metrics;
+}
 
-export function issuerOf(config: Deps['config']): string {
+export function issuerOf(config: Config): string {
   return `${config.instanceUrl}${OIDC_MOUNT_PATH}`;
 }
 
@@ -163,7 +181,7 @@ async function buildProvider(deps: OidcDeps, jwks: { keys: unknown[] }): Promise
     if (!ctx.oidc?.params?.logout) return;
     const browser = await findBrowserSession(deps, ctx.req.headers.cookie);
     if (!browser) return;
-    await revokeSessions(deps as Deps, [browser.session.id]);
+    await revokeSessions(deps, [browser.session.id]);
     const expired = serialize(SSO_COOKIE, '', { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookies, maxAge: 0, ...(deps.config.cookieDomain ? { domain: deps.config.cookieDomain } : {}) });
     ctx.append('Set-Cookie', expired);
     await recordAudit(deps, 'oidc.logout', originOfCtx(ctx), { actorUserId: browser.user.id, subjectUserId: browser.user.id, subject: browser.user.username, detail: { sessionId: browser.session.id } });

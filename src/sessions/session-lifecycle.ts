@@ -2,7 +2,14 @@
 // Rotation is a compare-and-set on the token row; a rotated token seen again after the grace period is a
 // replay and revokes the whole family (RFC 9700 §4.14.2).
 import { randomUUID } from 'node:crypto';
-import type { Deps } from '../deps.js';
+import type { EventEmitter } from 'node:events';
+import type { KeyRing } from '../auth/keys.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { GatewayEvents } from '../events.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Store } from '../store/store.js';
 import { unauthenticated } from '../errors.js';
 import type { ClientInfo } from './session.js';
 import type { User } from '../users/user.js';
@@ -30,7 +37,21 @@ export interface StartedSession extends IssuedTokens {
 }
 
 /** One sign-in on one device: a session row and its first refresh token, written together. */
-export async function startSession(deps: Pick<Deps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, user: User, clientInfo: ClientInfo): Promise<StartedSession> {
+/**
+ * What the session functions read (a subset of deps.ts' Deps, spelled out so that the OpenID Provider, which
+ * deps.ts builds, can revoke sessions without importing the composition root back).
+ */
+export interface SessionDeps {
+  clock: Clock;
+  config: Config;
+  events: EventEmitter<GatewayEvents>;
+  keys: KeyRing;
+  logger: Logger;
+  metrics: Metrics;
+  store: Store;
+}
+
+export async function startSession(deps: Pick<SessionDeps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, user: User, clientInfo: ClientInfo): Promise<StartedSession> {
   const now = deps.clock.now();
   const sessionId = randomUUID();
   const tid = randomUUID();
@@ -59,7 +80,7 @@ const invalidRefresh = (reason: string) => unauthenticated(`invalid refresh toke
  * Exchanges a refresh token for a new access token and a new refresh token of the same session. Each call is
  * one gateway_refresh_total: success, reuse_detected (a replay that revoked its session) or failure.
  */
-export async function rotateRefreshToken(deps: Pick<Deps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'metrics' | 'store'>, token: string): Promise<IssuedTokens & { user: User }> {
+export async function rotateRefreshToken(deps: Pick<SessionDeps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'metrics' | 'store'>, token: string): Promise<IssuedTokens & { user: User }> {
   const seen = { reuse: false };
   try {
     const rotated = await rotate(deps, token, seen);
@@ -71,7 +92,7 @@ export async function rotateRefreshToken(deps: Pick<Deps, 'clock' | 'config' | '
   }
 }
 
-async function rotate(deps: Pick<Deps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, token: string, seen: { reuse: boolean }): Promise<IssuedTokens & { user: User }> {
+async function rotate(deps: Pick<SessionDeps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, token: string, seen: { reuse: boolean }): Promise<IssuedTokens & { user: User }> {
   const now = deps.clock.now();
   const { userId, tid } = await verifyRefreshToken(deps.keys, token, now).catch((err: unknown) => {
     throw err instanceof InvalidTokenError ? invalidRefresh('malformed or expired') : err;
@@ -118,7 +139,7 @@ async function rotate(deps: Pick<Deps, 'clock' | 'config' | 'events' | 'keys' | 
  * A rotated token came back. Inside the grace period, and only for the direct predecessor of the live token
  * (two tabs racing), that is harmless; otherwise it is a replay: the whole session is revoked.
  */
-async function handleRotatedTokenPresented(deps: Pick<Deps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, record: RefreshTokenRecord, now: Date): Promise<boolean> {
+async function handleRotatedTokenPresented(deps: Pick<SessionDeps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, record: RefreshTokenRecord, now: Date): Promise<boolean> {
   const { sessionId, tid } = record;
   const successor = record.replacedBy ? await deps.store.refreshTokens.findByTid(record.replacedBy) : null;
   const directPredecessor = successor !== null && successor.rotatedAt === null;
@@ -132,7 +153,7 @@ async function handleRotatedTokenPresented(deps: Pick<Deps, 'clock' | 'config' |
 }
 
 /** Revokes sessions and all their refresh tokens in one transaction; returns those this call revoked. */
-export async function revokeSessions(deps: Pick<Deps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, sessionIds: string[]): Promise<string[]> {
+export async function revokeSessions(deps: Pick<SessionDeps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, sessionIds: string[]): Promise<string[]> {
   if (sessionIds.length === 0) return [];
   const now = deps.clock.now();
   const revoked = await deps.store.transaction(async (tx) => {
@@ -148,7 +169,7 @@ export async function revokeSessions(deps: Pick<Deps, 'clock' | 'config' | 'even
 }
 
 /** Revokes every session of a user (sign out everywhere, password change, archive), optionally but one. */
-export async function revokeUserSessions(deps: Pick<Deps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, userId: number, exceptSessionId?: string): Promise<string[]> {
+export async function revokeUserSessions(deps: Pick<SessionDeps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, userId: number, exceptSessionId?: string): Promise<string[]> {
   const now = deps.clock.now();
   const ids = await deps.store.transaction(async (tx) => {
     const revoked = await tx.sessions.revokeAllForUser(userId, now, exceptSessionId);
@@ -160,7 +181,7 @@ export async function revokeUserSessions(deps: Pick<Deps, 'clock' | 'config' | '
 }
 
 /** The session a refresh token belongs to, if the token is genuine (expired or rotated tokens still name it). */
-export async function findSessionIdOfRefreshToken(deps: Pick<Deps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, token: string): Promise<string | null> {
+export async function findSessionIdOfRefreshToken(deps: Pick<SessionDeps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, token: string): Promise<string | null> {
   try {
     const { userId, tid } = await verifyRefreshToken(deps.keys, token, deps.clock.now());
     const record = await deps.store.refreshTokens.findByTid(tid);
@@ -171,7 +192,7 @@ export async function findSessionIdOfRefreshToken(deps: Pick<Deps, 'clock' | 'co
   }
 }
 
-export async function findSessionIdOfSsoToken(deps: Pick<Deps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, ssoToken: string): Promise<string | null> {
+export async function findSessionIdOfSsoToken(deps: Pick<SessionDeps, 'clock' | 'config' | 'events' | 'keys' | 'logger' | 'store'>, ssoToken: string): Promise<string | null> {
   const session = await deps.store.sessions.findActiveBySsoTokenHash(sha256Hex(ssoToken), deps.clock.now());
   return session?.id ?? null;
 }
