@@ -83,7 +83,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     passwords,
     events: new EventEmitter<GatewayEvents>(),
     lifecycle: { draining: false },
-    regulation: new Regulator(config.regulation, ephemeral instanceof RedisEphemeralStore ? ephemeral.client : null),
+    regulation: new Regulator(config.regulation, ephemeral),
     pats: new StorePatAuthenticator(store, clock, logger),
     deploymentIdps,
   };
