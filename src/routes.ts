@@ -40,6 +40,7 @@ import { stylesheet } from './web/stylesheet.js';
 import { serveOpenApiDocument } from './openapi/openapi-document.js';
 import { listSessionsHandler, revokeSessionHandler, signOutEverywhereHandler } from './users/session-handlers.js';
 import { deleteUserHandler, getUserHandler, listUsersHandler, patchUserHandler } from './users/user-admin-handlers.js';
+import { liftSignInBanHandler } from './auth/sign-in-ban-handlers.js';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete' | 'all';
 
@@ -114,6 +115,9 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'post', path: '/api/v1/instance/signing-keys', access: 'admin', handlers: [rotateSigningKeyHandler(deps)] },
 
     { method: 'get', path: '/api/v1/audit-logs', access: 'admin', handlers: [listAuditLogs(deps)] },
+
+    // Lifting a sign-in ban (the admin CLI's `unlock` does the same).
+    { method: 'delete', path: '/api/v1/users/:user/signInBan', access: 'admin', handlers: [liftSignInBanHandler(deps)] },
 
     // The OpenAPI 3.1 document of this table (openapi/), generated from it and the handlers' zod schemas.
     { method: 'get', path: '/api/v1/openapi.json', access: 'public', bearer: 'ignore', handlers: [serveOpenApiDocument(() => table, deps.config.instanceUrl)] },

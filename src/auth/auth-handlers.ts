@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { AppError, invalidArgument, unauthenticated } from '../errors.js';
 import { clearSessionCookies, readCookie, REFRESH_COOKIE, setRefreshCookie, SSO_COOKIE } from '../http/cookies.js';
+import { readDeviceCookie, rememberDevice } from '../http/device-cookie.js';
 import { parseInput } from '../http/validate.js';
 import { signInWithSsoCredentials } from '../sso/sso-credentials.js';
 import { completeSignIn } from '../sessions/complete-sign-in.js';
@@ -40,13 +41,16 @@ export function signIn(deps: Deps): RequestHandler {
     const body = parseInput(signInSchema, req.body);
     let user: User;
     if (body.passwordCredentials) {
-      user = await signInWithPassword(deps, body.passwordCredentials.username, body.passwordCredentials.password, originOf(req));
+      const { username, password } = body.passwordCredentials;
+      user = await signInWithPassword(deps, username, password, originOf(req), { deviceToken: readDeviceCookie(req) });
     } else if (body.ssoCredentials) {
       user = await signInWithSsoCredentials(deps, body.ssoCredentials, originOf(req));
     } else {
       throw invalidArgument('invalid credentials');
     }
     const session = await completeSignIn(deps, req, res, user);
+    // A password sign-in marks this client as the owner's device (spared the per-account lock next time).
+    if (body.passwordCredentials) await rememberDevice(deps, req, res, user.id);
     res.json({
       user: toUserJson(user, user),
       accessToken: session.accessToken,

@@ -76,5 +76,6 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /api/v1/instance/signing-keys': json('instance', 'Rotate: a new kid signs from now on', api.rotateSigningKeyResponse),
 
   'GET /api/v1/audit-logs': json('audit', 'The audit log, newest first', api.listAuditLogsResponse, { query: auditLogQuery }),
+  'DELETE /api/v1/users/{user}/signInBan': json('users', 'Lift the account\'s sign-in ban and clear its failure counts (per-address counts stay)', api.empty),
   'GET /api/v1/openapi.json': { tag: 'instance', summary: 'This document (OpenAPI 3.1)' },
 };

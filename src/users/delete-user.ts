@@ -4,7 +4,7 @@
 import type { Deps } from '../deps.js';
 import { notFound, permissionDenied } from '../errors.js';
 import { announceRevokedAccess, type RevokedAccess } from '../sessions/revoke-user-access.js';
-import { assertAdminRemains } from './last-admin.js';
+import { lockAdminSet } from './last-admin.js';
 import type { User } from './user.js';
 
 export async function deleteUser(deps: Deps, actor: { user: User; via: 'access-token' | 'pat' }, target: User): Promise<void> {
@@ -13,12 +13,12 @@ export async function deleteUser(deps: Deps, actor: { user: User; via: 'access-t
   }
   const revoked: RevokedAccess = { userId: target.id, sessionIds: [], patIds: [] };
   await deps.store.transaction(async (tx) => {
+    await lockAdminSet(tx, { targetId: target.id, removesTarget: true, ...(actor.user.id !== target.id ? { actingAdminId: actor.user.id } : {}) });
     revoked.patIds = await tx.personalAccessTokens.deleteAllForUser(target.id);
     await tx.refreshTokens.deleteAllForUser(target.id);
     revoked.sessionIds = await tx.sessions.deleteAllForUser(target.id);
     await tx.identities.deleteForUser(target.id);
     if (!(await tx.users.delete(target.id))) throw notFound('user not found');
-    await assertAdminRemains(tx, target);
   });
   announceRevokedAccess(deps, revoked);
   deps.events.emit('user-changed', target.id);

@@ -4,7 +4,7 @@
 // tokens (Memos revokes nothing: GHSA-mr34-8733-grr2); archiving ends every session, and the bearer checks
 // refuse an archived user's access tokens and PATs from then on. Each change commits with its revocations.
 import type { Deps } from '../deps.js';
-import { assertAdminRemains } from './last-admin.js';
+import { lockAdminSet } from './last-admin.js';
 import { invalidArgument, notFound, permissionDenied } from '../errors.js';
 import { confirmPassword } from '../auth/step-up.js';
 import { getGeneralSetting } from '../settings/general-setting.js';
@@ -47,9 +47,11 @@ export async function updateUser(deps: Deps, actor: Actor, target: User, changes
   const now = deps.clock.now();
   const revoked: RevokedAccess = { userId: target.id, sessionIds: [], patIds: [] };
   const updated = await deps.store.transaction(async (tx) => {
+    if (patch.role !== undefined || patch.state !== undefined) {
+      await lockAdminSet(tx, { targetId: target.id, removesTarget: patch.role === 'USER' || archiving, actingAdminId: actor.user.id });
+    }
     const user = await tx.users.update(target.id, patch, now);
     if (!user) throw notFound('user not found');
-    await assertAdminRemains(tx, target);
     if (archiving || newPassword) revoked.sessionIds = await revokeSessionsInTx(tx, target.id, now, keepSessionId ?? undefined);
     // Archiving ends PATs too: restoring an account must not bring back tokens that may have leaked meanwhile.
     if (archiving || newPassword) revoked.patIds = await tx.personalAccessTokens.deleteAllForUser(target.id);
