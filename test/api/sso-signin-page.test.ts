@@ -78,7 +78,7 @@ for (const mode of STORAGE_MODES) {
       const res = await form({ username: user.username, password: user.password, redirect: 'https://wiki.apps.example/home' }, { Origin: 'http://127.0.0.1:8081' });
       assert.equal(res.status, 303);
       assert.equal(res.headers.location, 'https://wiki.apps.example/home');
-      assert.deepEqual(setCookieNames(res.headers['set-cookie']).sort(), ['memos_refresh', 'sso_device', 'sso_session']);
+      assert.deepEqual(setCookieNames(res.headers['set-cookie']).sort(), ['memos_refresh', 'sso_device', 'sso_device', 'sso_session']);
     });
 
     test('a wrong password returns to the page with an error code and no cookie', async () => {

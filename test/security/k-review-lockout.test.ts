@@ -75,19 +75,21 @@ for (const mode of STORAGE_MODES) {
       assert.equal((await attempt(gw, admin.username, admin.password, { device: deviceOf(admin) })).status, 200);
     });
 
-    test('R6 the device cookie is HttpOnly, SameSite=Lax, Path=/, host-only, about a year, Secure behind https; the form sets it too', async () => {
+    test('R6 the device cookie is HttpOnly, SameSite=Lax, scoped to the sign-in paths, host-only, about a year, Secure behind https; the form sets it too', async () => {
       const created = await createUser(gw, {}, admin);
       const res = await gw.http.post('/api/v1/auth/signin').set('X-Forwarded-Proto', 'https').send({ passwordCredentials: { username: created.username, password: created.password } });
       assert.equal(res.status, 200);
-      const line = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('sso_device='))!;
-      const cookie = parseSetCookie(line);
-      assert.equal(cookie.httpOnly, true);
-      assert.equal(String(cookie.sameSite).toLowerCase(), 'lax');
-      assert.equal(cookie.path, '/');
-      assert.equal(cookie.domain, undefined);
-      assert.equal(cookie.secure, true, 'Secure when the request came over https through the trusted proxy');
-      const days = (cookie.expires!.getTime() - gw.clock.now().getTime()) / 86_400_000;
-      assert.ok(days > 360 && days <= 366, `${days} days`);
+      const devices = (res.headers['set-cookie'] as unknown as string[]).filter((c) => c.startsWith('sso_device=')).map((c) => parseSetCookie(c));
+      assert.deepEqual(devices.map((c) => c.path).sort(), ['/api/v1/auth/signin', '/auth/signin'], 'only the two sign-in endpoints see it');
+      assert.equal(devices[0]!.value, devices[1]!.value);
+      for (const cookie of devices) {
+        assert.equal(cookie.httpOnly, true);
+        assert.equal(String(cookie.sameSite).toLowerCase(), 'lax');
+        assert.equal(cookie.domain, undefined);
+        assert.equal(cookie.secure, true, 'Secure when the request came over https through the trusted proxy');
+        const days = (cookie.expires!.getTime() - gw.clock.now().getTime()) / 86_400_000;
+        assert.ok(days > 360 && days <= 366, `${days} days`);
+      }
       const failed = await attempt(gw, created.username, 'wrong');
       assert.equal((failed.headers['set-cookie'] as unknown as string[] | undefined)?.some((c) => c.startsWith('sso_device=')) ?? false, false, 'never on a failure');
       // The sign-in page's form: sets the cookie, and honours it during a lock.
