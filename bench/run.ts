@@ -3,6 +3,8 @@
 // /auth/verify with an access token, a session cookie and a PAT (interleaved rounds, so a shared machine's
 // drifting load hits all alike); raw bcrypt vs password sign-in, alone and while verify runs; end to end through
 // the shipped nginx config (when nginx is installed) vs the same nginx with a zero-cost auth service.
+// `npm run bench -- --metrics`: verify with Prometheus metrics off vs on (bench/lib/metrics-ab.ts).
+// `npm run bench -- --soak 10m`: RSS every 10 s under a steady mixed load (bench/lib/soak.ts; not in CI).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +15,8 @@ import { median, runInterleaved, runLoad, type LoadResult, type Scenario } from 
 import { describeMachine, loadAverage } from './lib/machine.js';
 import { rssMb, sampleRss, sleep, startChild, waitForOk, type Child } from './lib/processes.js';
 import { renderResults, type BenchData } from './lib/report.js';
+import { METRICS_RESULTS, runMetricsAb } from './lib/metrics-ab.js';
+import { parseDuration, runSoak, SOAK_RESULTS } from './lib/soak.js';
 
 /** Measured seconds per run; interleaved phases repeat each scenario ROUNDS times. */
 const SECONDS = 4;
@@ -63,13 +67,14 @@ async function startBare(): Promise<{ child: Child; port: number }> {
   return { child, port };
 }
 
-async function startGateway(dir: string): Promise<{ child: Child; port: number; base: string }> {
+async function startGateway(dir: string, name = 'gateway.db', extraEnv: NodeJS.ProcessEnv = {}): Promise<{ child: Child; port: number; base: string }> {
   const port = await freePort();
   const env = {
-    ...gatewayEnv(port, dir, 'gateway.db'),
+    ...gatewayEnv(port, dir, name),
     GATEWAY_INSTANCE_URL: 'https://auth.example.test',
     GATEWAY_ALLOWED_REDIRECT_HOSTS: '.example.test',
     GATEWAY_ACCESS_RULES_FILE: join(REPO_ROOT, 'config', 'access-rules.example.json'),
+    ...extraEnv,
   };
   // The gateway as `npm start` and the image run it: the esbuild bundle (built by the start-up phase's prestart).
   const child = startChild(process.execPath, ['--enable-source-maps', 'dist/main.mjs'], { cwd: REPO_ROOT, env });
@@ -237,7 +242,34 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
+/** `--metrics`: /auth/verify with metrics off vs on; `--soak 10m`: RSS under a steady mixed load. */
+async function mainOf(argv: string[]): Promise<void> {
+  const soak = argv.indexOf('--soak');
+  if (soak < 0 && !argv.includes('--metrics')) return main();
+  const dir = mkdtempSync(join(tmpdir(), 'sso-gw-bench-'));
+  try {
+    log('building dist/main.mjs (npm run build)');
+    const build = startChild('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT });
+    if ((await new Promise((resolve) => build.process.once('exit', resolve))) !== 0) throw new Error(`build failed:\n${build.output()}`);
+    const start = (name: string, env: NodeJS.ProcessEnv) => startGateway(dir, name, env);
+    if (soak >= 0) {
+      const text = await runSoak({ durationMs: parseDuration(argv[soak + 1]), start, log, originalUrl: ORIGINAL_URL });
+      writeFileSync(SOAK_RESULTS, text);
+      log(`wrote ${SOAK_RESULTS}`);
+      process.stdout.write(text);
+    } else {
+      const text = await runMetricsAb({ start, log, originalUrl: ORIGINAL_URL, rounds: 4, seconds: SECONDS });
+      writeFileSync(METRICS_RESULTS, text);
+      log(`wrote ${METRICS_RESULTS}`);
+      process.stdout.write(text);
+    }
+  } finally {
+    for (const child of children.reverse()) await child.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+mainOf(process.argv.slice(2)).catch((err: unknown) => {
   process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   void Promise.all(children.map((c) => c.stop())).finally(() => process.exit(1));
 });

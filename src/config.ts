@@ -43,6 +43,10 @@ const schema = z.object({
   GATEWAY_REGULATION_WINDOW_SECONDS: positiveInt(600),
   GATEWAY_REGULATION_BAN_SECONDS: positiveInt(900),
   GATEWAY_SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  GATEWAY_METRICS_ADDR: z
+    .string()
+    .regex(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i, 'must be host:port, e.g. 127.0.0.1:9464')
+    .optional(),
 });
 
 export type Mode = (typeof MODES)[number];
@@ -85,6 +89,8 @@ export interface Config {
     readonly perUserIp: Limit;
     readonly perUserDevice: Limit;
   };
+  /** The Prometheus listener (its own address, never the public port); null: metrics off. */
+  readonly metrics: { readonly host: string; readonly port: number } | null;
 }
 
 interface Limit {
@@ -161,6 +167,9 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   if (allValid && (covers(ranges, 4) || covers(ranges, 6))) {
     errors.push(`GATEWAY_TRUSTED_PROXIES: "${e.GATEWAY_TRUSTED_PROXIES}" would trust every client; list your proxies' addresses or CIDRs`);
   }
+  const metrics = parseMetricsAddr(e.GATEWAY_METRICS_ADDR);
+  if (metrics !== null && (metrics.port < 1 || metrics.port > 65535)) errors.push('GATEWAY_METRICS_ADDR: the port must be 1-65535');
+  if (metrics !== null && metrics.port === e.GATEWAY_PORT) errors.push('GATEWAY_METRICS_ADDR: must not be the public port (GATEWAY_PORT)');
   if (errors.length > 0 || !redis.ok) return { ok: false, errors };
   const config: Config = {
     port: e.GATEWAY_PORT,
@@ -189,8 +198,16 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       perUserIp: limit(e.GATEWAY_SIGNIN_MAX_FAILURES_PER_USER),
       perUserDevice: limit(e.GATEWAY_SIGNIN_MAX_FAILURES_PER_USER),
     },
+    metrics,
   };
   return { ok: true, config: deepFreeze(config) };
+}
+
+/** `host:port` or `[v6]:port` (already shape-checked by the schema) → its parts; undefined → metrics off. */
+function parseMetricsAddr(addr: string | undefined): { host: string; port: number } | null {
+  if (addr === undefined) return null;
+  const at = addr.lastIndexOf(':');
+  return { host: addr.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(addr.slice(at + 1)) };
 }
 
 /** Throws with every problem listed; for tests and tools that build a Config from a partial environment. */

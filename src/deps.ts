@@ -13,6 +13,8 @@ import type { EphemeralStore } from './state/ephemeral-store.js';
 import { MemoryEphemeralStore } from './state/memory-store.js';
 import { RedisEphemeralStore } from './state/redis-store.js';
 import { loadDeploymentIdps, type DeploymentIdps } from './sso/deployment-idps.js';
+import { noMetrics, type Metrics } from './metrics/metrics.js';
+import { PrometheusMetrics, type DependencyProbe, type MetricsExporter } from './metrics/prometheus-metrics.js';
 
 /** Events other parts listen to, e.g. caches that must forget a revoked session at once. */
 export interface GatewayEvents {
@@ -38,6 +40,10 @@ export interface Deps {
   pats: PatAuthenticator | null;
   /** Identity providers of GATEWAY_IDP_FILE, loaded (and checked) once at start, frozen. */
   deploymentIdps: DeploymentIdps;
+  /** What the domain counts (no-op when GATEWAY_METRICS_ADDR is unset). */
+  metrics: Metrics;
+  /** The registry the metrics listener serves (main.ts), or null when metrics are off. */
+  metricsExporter: MetricsExporter | null;
 }
 
 export interface DepsOverrides {
@@ -73,6 +79,8 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
   const keys = await loadKeyRing(store.settings, { demo: config.mode === 'demo', now: clock.now(), clock: () => clock.now() });
   const passwords = new PasswordHasher(config.bcryptCost);
   await passwords.warmUp();
+  const prometheus = config.metrics === null ? null : new PrometheusMetrics(dependencyProbes(store, ephemeral));
+  const metrics = prometheus ?? noMetrics;
   return {
     config,
     clock,
@@ -83,10 +91,19 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     passwords,
     events: new EventEmitter<GatewayEvents>(),
     lifecycle: { draining: false },
-    regulation: new Regulator(config.regulation, ephemeral),
+    regulation: new Regulator(config.regulation, ephemeral, '', metrics),
     pats: new StorePatAuthenticator(store, clock, logger),
     deploymentIdps,
+    metrics,
+    metricsExporter: prometheus,
   };
+}
+
+/** gateway_dependency_up's pings: the database, and Redis when configured (in-process state cannot be down). */
+function dependencyProbes(store: Store, ephemeral: EphemeralStore): DependencyProbe[] {
+  const probes: DependencyProbe[] = [{ name: 'database', ping: () => store.ping() }];
+  if (ephemeral.kind === 'redis') probes.push({ name: 'redis', ping: () => ephemeral.ping() });
+  return probes;
 }
 
 export async function closeDeps(deps: Deps): Promise<void> {

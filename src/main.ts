@@ -9,6 +9,7 @@ import { AccessRulesError, loadAccessRules } from './forward-auth/access-rules.j
 import { createLogger } from './logger.js';
 import { DeploymentIdpsError, loadDeploymentIdps } from './sso/deployment-idps.js';
 import { describeRedisTarget } from './state/redis-target.js';
+import { createMetricsServer, METRICS_PATH } from './metrics/metrics-server.js';
 
 const DRAIN_TIMEOUT_MS = 10_000;
 /** How soon a key rotated on another replica (or by `npm run admin -- rotate-key`) starts signing here. */
@@ -88,10 +89,24 @@ async function main(): Promise<void> {
   setInterval(() => {
     deps.keys.reload(deps.clock.now()).catch((err: unknown) => deps.logger.warn({ err }, 'could not reload signing keys'));
   }, KEY_RELOAD_EVERY_MS).unref();
-  installShutdown(server, deps);
+  const metricsServer = listenMetrics(deps);
+  installShutdown(server, deps, metricsServer);
 }
 
-function installShutdown(server: Server, deps: Deps): void {
+/** The Prometheus listener on GATEWAY_METRICS_ADDR (its own address: the public port answers 404 for /metrics). */
+function listenMetrics(deps: Deps): Server | null {
+  const addr = deps.config.metrics;
+  if (addr === null || deps.metricsExporter === null) return null;
+  const server = createMetricsServer(deps.metricsExporter, deps.logger);
+  server.on('error', (err) => {
+    deps.logger.fatal({ err }, 'metrics listener error');
+    process.exit(1);
+  });
+  server.listen(addr.port, addr.host, () => deps.logger.info(`metrics on http://${addr.host.includes(':') ? `[${addr.host}]` : addr.host}:${addr.port}${METRICS_PATH}`));
+  return server;
+}
+
+function installShutdown(server: Server, deps: Deps, metricsServer: Server | null): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -112,6 +127,9 @@ function installShutdown(server: Server, deps: Deps): void {
         });
       });
       server.closeIdleConnections();
+      // Scrapes go on through the drain; the metrics listener closes with the public one.
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
     }, deps.config.shutdownDelayMs);
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

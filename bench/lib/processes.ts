@@ -84,6 +84,14 @@ export function rssMb(pid: number): number {
   return kb ? Number(kb[1]) / 1024 : Number.NaN;
 }
 
+/** CPU time (user + system) a process has used so far, in milliseconds (Linux /proc; clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which is in parentheses and may hold spaces): utime is the 14th, stime the 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Samples a process's RSS while work runs; returns the work's result and the samples' range. */
 export async function sampleRss<T>(pid: number, work: () => Promise<T>, everyMs = 250): Promise<{ result: T; startMb: number; endMb: number; maxMb: number }> {
   const startMb = rssMb(pid);

@@ -8,7 +8,7 @@ export const AUDIT_EVENTS = [
   'pat.created', 'pat.revoked', 'session.revoked', 'sessions.revoked_all', 'user.created', 'user.updated',
   'user.deleted', 'password.changed', 'idp.created', 'idp.updated', 'idp.deleted', 'settings.updated',
   'signing_key.rotated', 'sso.signin', 'sso.denied',
-  'signin.unlocked',
+  'account.unlocked', 'database.backed_up', 'database.restored',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

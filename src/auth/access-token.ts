@@ -1,6 +1,8 @@
 // The access JWT: 15 minutes, Memos' claims (type, iss, aud, sub, iat, exp, username, role, status) plus `sid`,
 // the session it was issued for, so that revoking the session ends its access tokens too (checked by the API
-// bearer middleware and by /auth/verify). Memos clients ignore the extra claim.
+// bearer middleware and by /auth/verify), and `username_locked` (an admin assigned or locked the name: only then
+// may a rule's userPattern match it; /auth/verify reads it here rather than from the database). Memos clients
+// ignore the extra claims.
 import type { User } from '../users/user.js';
 import type { KeyRing } from './keys.js';
 import { signToken, verifyToken } from './jwt.js';
@@ -14,6 +16,8 @@ export interface AccessClaims {
   status: string;
   /** The `sid` claim; null for a token without one (issued before sessions were named in tokens). */
   sessionId: string | null;
+  /** The `username_locked` claim; false when absent. */
+  usernameLocked: boolean;
   issuedAt: Date;
   expiresAt: Date;
 }
@@ -29,7 +33,7 @@ export function issueAccessToken(keys: KeyRing, user: User, sessionId: string, n
   return signToken(
     keys,
     'access',
-    { username: user.username, role: user.role, status: tokenStatus(user), sid: sessionId },
+    { username: user.username, role: user.role, status: tokenStatus(user), sid: sessionId, username_locked: user.usernameLocked },
     String(user.id),
     now,
     ACCESS_TOKEN_TTL_SECONDS,
@@ -44,6 +48,7 @@ export async function verifyAccessToken(keys: KeyRing, token: string, now: Date)
     role: typeof p.role === 'string' ? p.role : '',
     status: typeof p.status === 'string' ? p.status : '',
     sessionId: typeof p.sid === 'string' && SESSION_ID.test(p.sid) ? p.sid : null,
+    usernameLocked: p.username_locked === true,
     issuedAt: new Date((p.iat ?? 0) * 1000),
     expiresAt: new Date((p.exp ?? 0) * 1000),
   };

@@ -63,7 +63,10 @@ export function refresh(deps: Deps): RequestHandler {
   return async (req, res) => {
     const token = readCookie(req, REFRESH_COOKIE);
     if (!token) throw unauthenticated('refresh token not found');
-    await deps.regulation.assertTokenAttemptAllowed(req.ip);
+    await deps.regulation.assertTokenAttemptAllowed(req.ip).catch((err: unknown) => {
+      deps.metrics.refresh('banned');
+      throw err;
+    });
     const rotated = await rotateRefreshToken(deps, token).catch(async (err: unknown) => {
       if (err instanceof AppError && err.code === 'UNAUTHENTICATED') await deps.regulation.recordTokenFailure(req.ip);
       throw err;

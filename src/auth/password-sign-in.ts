@@ -31,6 +31,17 @@ function auditedAccount(user: User | null) {
  * A valid device token for the account moves the attempt from the per-account count to the device allowance.
  */
 export async function signInWithPassword(deps: Deps, username: string, password: string, origin: AuditOrigin, options: PasswordSignInOptions = {}): Promise<User> {
+  try {
+    const user = await checkPassword(deps, username, password, origin, options);
+    deps.metrics.signIn('password', 'success');
+    return user;
+  } catch (err) {
+    deps.metrics.signIn('password', err instanceof AppError && err.code === 'RESOURCE_EXHAUSTED' ? 'banned' : 'failure');
+    throw err;
+  }
+}
+
+async function checkPassword(deps: Deps, username: string, password: string, origin: AuditOrigin, options: PasswordSignInOptions): Promise<User> {
   const [user, general] = await Promise.all([
     deps.store.users.findByUsername(username),
     getGeneralSetting(deps.store.settings),

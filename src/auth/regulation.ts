@@ -7,6 +7,7 @@
 // (EphemeralStore.limiter): Redis when configured, with an in-process fallback if Redis fails.
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { resourceExhausted } from '../errors.js';
+import { noMetrics, type BanKind, type Metrics } from '../metrics/metrics.js';
 import type { EphemeralStore } from '../state/ephemeral-store.js';
 import { ipKey } from './ip-key.js';
 
@@ -40,6 +41,8 @@ type Scope = 'user' | 'ip' | 'user-ip' | 'user-device' | 'token-ip';
 interface Counter {
   limiter: RateLimiterAbstract;
   limit: Limit;
+  /** How a ban on this counter is counted in the metrics. */
+  banKind: BanKind;
 }
 
 /** A counter and the key an attempt is counted under in it. */
@@ -56,16 +59,18 @@ export class Regulator {
     readonly limits: RegulationLimits,
     store: Pick<EphemeralStore, 'limiter'>,
     keyPrefix = '',
+    private readonly metrics: Pick<Metrics, 'banned'> = noMetrics,
   ) {
-    const counter = (scope: Scope, limit: Limit): Counter => ({
+    const counter = (scope: Scope, limit: Limit, banKind: BanKind): Counter => ({
       limiter: store.limiter({ points: limit.maxFailures, durationSeconds: limit.windowSeconds, keyPrefix: `${keyPrefix}reg:${scope}` }),
       limit,
+      banKind,
     });
-    this.user = counter('user', limits.perUser);
-    this.ip = counter('ip', limits.perIp);
-    this.userIp = counter('user-ip', limits.perUserIp);
-    this.userDevice = counter('user-device', limits.perUserDevice);
-    this.tokenIp = counter('token-ip', limits.tokenGuessPerIp);
+    this.user = counter('user', limits.perUser, 'user');
+    this.ip = counter('ip', limits.perIp, 'ip');
+    this.userIp = counter('user-ip', limits.perUserIp, 'user');
+    this.userDevice = counter('user-device', limits.perUserDevice, 'user');
+    this.tokenIp = counter('token-ip', limits.tokenGuessPerIp, 'token_ip');
   }
 
   /** The counters an attempt on `accountKey` from `ip` touches, with the key each is counted under. */
@@ -92,7 +97,9 @@ export class Regulator {
 
   /** The attempt counted by beginSignInAttempt failed (or was refused): each key at its limit is banned. */
   async recordSignInFailure(accountKey: string, ip: string | undefined, context: AttemptContext = {}): Promise<void> {
-    await Promise.all(this.countersOf(accountKey, ip, context).map(([c, key]) => banIfReached(c, key)));
+    const counters = this.countersOf(accountKey, ip, context);
+    const banned = await Promise.all(counters.map(([c, key]) => banIfReached(c, key)));
+    for (const kind of new Set(counters.filter((_, i) => banned[i]).map(([c]) => c.banKind))) this.metrics.banned(kind);
   }
 
   /**
@@ -118,7 +125,7 @@ export class Regulator {
   }
 
   async recordTokenFailure(ip: string | undefined): Promise<void> {
-    await countFailure(this.tokenIp, ipKey(ip));
+    if (await countFailure(this.tokenIp, ipKey(ip))) this.metrics.banned('token_ip');
   }
 }
 
@@ -142,14 +149,16 @@ function overLimit(res: RateLimiterRes, limit: Limit): number {
   return res.consumedPoints > limit.maxFailures ? Math.max(res.msBeforeNext, 1) : 0;
 }
 
-/** After a failure: the key that has used up its attempts turns its window into a ban of `banSeconds`. */
-async function banIfReached({ limiter, limit }: Counter, key: string): Promise<void> {
+/** After a failure: the key that has used up its attempts turns its window into a ban of `banSeconds` (true). */
+async function banIfReached({ limiter, limit }: Counter, key: string): Promise<boolean> {
   const res = await limiter.get(key);
-  if (res !== null && res.consumedPoints >= limit.maxFailures) await limiter.block(key, limit.banSeconds);
+  if (res === null || res.consumedPoints < limit.maxFailures) return false;
+  await limiter.block(key, limit.banSeconds);
+  return true;
 }
 
-/** Counts one failure; the one that reaches the limit turns the window into a ban of `banSeconds`. */
-async function countFailure({ limiter, limit }: Counter, key: string): Promise<void> {
+/** Counts one failure; the one that reaches the limit turns the window into a ban of `banSeconds` (true). */
+async function countFailure({ limiter, limit }: Counter, key: string): Promise<boolean> {
   let consumed: number;
   try {
     consumed = (await limiter.consume(key)).consumedPoints;
@@ -157,7 +166,9 @@ async function countFailure({ limiter, limit }: Counter, key: string): Promise<v
     if (!(err instanceof RateLimiterRes)) throw err;
     consumed = err.consumedPoints;
   }
-  if (consumed >= limit.maxFailures) await limiter.block(key, limit.banSeconds);
+  if (consumed < limit.maxFailures) return false;
+  await limiter.block(key, limit.banSeconds);
+  return true;
 }
 
 /** The account a sign-in attempt targets: the user id when known, else the name as the database would match it. */

@@ -13,8 +13,8 @@ export function liftSignInBanHandler(deps: Deps): RequestHandler {
     const admin = requirePrincipal(res).user;
     const target = await requireUserParam(deps, req, admin);
     await deps.regulation.unlockAccount(accountKey(target.id, target.username));
-    deps.logger.info({ event: 'signin_unlocked', userId: target.id, by: admin.id }, 'sign-in ban lifted');
-    await recordAudit(deps, 'signin.unlocked', originOf(req), { actorUserId: admin.id, subjectUserId: target.id, subject: target.username });
+    deps.logger.info({ event: 'account.unlocked', userId: target.id, by: admin.id }, 'sign-in ban lifted');
+    await recordAudit(deps, 'account.unlocked', originOf(req), { actorUserId: admin.id, subjectUserId: target.id, subject: target.username });
     res.json({});
   };
 }

@@ -1,10 +1,12 @@
 // The access-rules file (GATEWAY_ACCESS_RULES_FILE, JSON): which signed-in users may reach which host and path
 // prefix. Read once at start, validated with zod, every problem reported together, compiled (hosts lower-cased,
 // paths canonical, user patterns compiled with RE2, linear time). config/access-rules.example.json shows the shape.
+// `users` names people by their stable id (`users/12` or 12), never by a name, which people can choose or change;
+// `userPattern` matches only usernames an admin assigned or locked (access-policy.ts).
 import { readJsonFile } from '../config-file.js';
 import { RE2JS } from 're2js';
 import { z } from 'zod';
-import { usernameSchema } from '../users/username.js';
+import { isValidUsername } from '../users/username.js';
 import { canonicalizePath } from './canonical-path.js';
 
 export type Verdict = 'any' | 'none';
@@ -12,12 +14,14 @@ export type Verdict = 'any' | 'none';
 export interface CompiledRule {
   /** Position in the file (1-based), for logs. */
   index: number;
+  /** The rule's `comment`, if any: how `npm run admin -- check-access` names it. */
+  comment: string | null;
   /** `*`: every host; `.example.com`: that domain and its subdomains; else one host name. */
   host: { kind: 'any' } | { kind: 'domain'; name: string } | { kind: 'exact'; name: string; port: number | null };
   /** Canonical prefix, and the same lower-cased (see access-policy.ts for why both). */
   path: string;
   pathLower: string;
-  allow: Verdict | { roles: ReadonlySet<string>; users: ReadonlySet<string>; userPattern: RE2JS | null };
+  allow: Verdict | { roles: ReadonlySet<string>; userIds: ReadonlySet<number>; userPattern: RE2JS | null };
 }
 
 export interface AccessRules {
@@ -55,16 +59,32 @@ const userPatternSchema = z
     }
   });
 
+const USER_REFERENCE = /^(?:users\/)?([1-9][0-9]{0,14})$/;
+
+/** `users/12`, `"12"` or 12 → 12; a username is refused with the reason. */
+const userReferenceSchema = z.union([z.string(), z.number()]).transform((ref, ctx) => {
+  const match = USER_REFERENCE.exec(String(ref));
+  if (match && Number.isSafeInteger(Number(match[1]))) return Number(match[1]);
+  const name = String(ref).slice(0, 80);
+  ctx.addIssue({
+    code: 'custom',
+    message: isValidUsername(name)
+      ? `"${name}" is a username: name users by their id ("users/12" or 12, as in GET /api/v1/users), because a username can be chosen or changed by the person it names; or match locked names with userPattern`
+      : `"${name}" is not a user reference ("users/12" or 12)`,
+  });
+  return z.NEVER;
+});
+
 const allowListSchema = z
   .strictObject({
     roles: z.array(z.enum(['ADMIN', 'USER'])).max(10).optional(),
-    users: z.array(usernameSchema).max(10_000).optional(),
+    users: z.array(userReferenceSchema).max(10_000).optional(),
     userPattern: userPatternSchema.optional(),
   })
   .refine((a) => (a.roles?.length ?? 0) + (a.users?.length ?? 0) > 0 || a.userPattern !== undefined, {
     message: 'name at least one of roles, users, userPattern (or use "any" / "none")',
   })
-  .transform((a) => ({ roles: new Set<string>(a.roles ?? []), users: new Set<string>(a.users ?? []), userPattern: a.userPattern ?? null }));
+  .transform((a) => ({ roles: new Set<string>(a.roles ?? []), userIds: new Set<number>(a.users ?? []), userPattern: a.userPattern ?? null }));
 const verdictSchema = z.enum(['any', 'none']);
 
 /** `"any"`, `"none"` or a list object; checked by shape so the message names the actual mistake. */
@@ -134,8 +154,8 @@ export function compileAccessRules(input: unknown, file = 'access rules'): Acces
   parsed.data.rules.forEach((raw, i) => {
     const rule = ruleSchema.safeParse(raw);
     if (rule.success) {
-      const { host, path, allow } = rule.data;
-      rules.push({ index: i + 1, host, path, pathLower: path.toLowerCase(), allow });
+      const { host, path, allow, comment } = rule.data;
+      rules.push({ index: i + 1, comment: comment ?? null, host, path, pathLower: path.toLowerCase(), allow });
       return;
     }
     for (const issue of rule.error.issues) problems.push(`rules.${i}${issue.path.map((p) => `.${String(p)}`).join('')}: ${issue.message}`);

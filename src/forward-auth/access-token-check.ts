@@ -13,6 +13,7 @@ import { InvalidTokenError } from '../auth/jwt.js';
 import type { KeyRing } from '../auth/keys.js';
 import { isLiveSessionOf, type SessionRepository } from '../sessions/session.js';
 import { isValidUsername } from '../users/username.js';
+import { NO_CACHE_METER, type CacheMeter } from '../metrics/metrics.js';
 import { BoundedCache } from './bounded-cache.js';
 import { withDeadline } from './deadline.js';
 import { buildIdentity, type Identity } from './identity.js';
@@ -31,9 +32,9 @@ interface TokenEntry {
 }
 
 export class AccessTokenCheck {
-  private readonly verified = new BoundedCache<TokenEntry>(MAX_CACHED_TOKENS);
+  private readonly verified: BoundedCache<TokenEntry>;
   /** sessionId → live or not, as last read; a dead session stays dead, so that answer is kept longer. */
-  private readonly liveness = new BoundedCache<boolean>(MAX_CACHED_SESSIONS);
+  private readonly liveness: BoundedCache<boolean>;
   private readonly inFlight = new Map<string, Promise<boolean>>();
   /** Bumped by every revocation: a lookup that started before one does not fill the cache. */
   private generation = 0;
@@ -44,7 +45,11 @@ export class AccessTokenCheck {
     private readonly keys: KeyRing,
     private readonly sessions: Pick<SessionRepository, 'findById'>,
     private readonly lookupTimeoutMs: number,
-  ) {}
+    meters: { tokens: CacheMeter; sessions: CacheMeter } = { tokens: NO_CACHE_METER, sessions: NO_CACHE_METER },
+  ) {
+    this.verified = new BoundedCache<TokenEntry>(MAX_CACHED_TOKENS, meters.tokens);
+    this.liveness = new BoundedCache<boolean>(MAX_CACHED_SESSIONS, meters.sessions);
+  }
 
   /** The identity of a valid token, or null (invalid, expired, not ACTIVE, session ended, or issued before a change). */
   async check(token: string, now: number): Promise<Identity | null> {
@@ -110,7 +115,14 @@ export class AccessTokenCheck {
     }
     if (claims.status !== 'ACTIVE' || !ROLES.has(claims.role) || !isValidUsername(claims.username)) return null;
     if (claims.sessionId === null) return null;
-    const identity = buildIdentity({ id: claims.userId, username: claims.username, role: claims.role, email: '' });
+    const identity = buildIdentity({
+      id: claims.userId,
+      username: claims.username,
+      role: claims.role,
+      email: '',
+      emailVerified: false,
+      usernameLocked: claims.usernameLocked,
+    });
     return {
       identity,
       sessionId: claims.sessionId,

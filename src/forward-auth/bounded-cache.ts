@@ -1,5 +1,7 @@
 // A small in-process cache with a hard size bound and per-entry expiry, for the forward-auth hot path. When full,
-// the oldest entry goes (insertion order): cheap, and a replica's caches never grow with traffic.
+// the oldest entry goes (insertion order): cheap, and a replica's caches never grow with traffic. Each find() is
+// one hit or one miss on its meter (gateway_verify_cache_*_total).
+import { NO_CACHE_METER, type CacheMeter } from '../metrics/metrics.js';
 
 interface Entry<V> {
   value: V;
@@ -9,7 +11,10 @@ interface Entry<V> {
 export class BoundedCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
 
-  constructor(private readonly maxEntries: number) {
+  constructor(
+    private readonly maxEntries: number,
+    private readonly meter: CacheMeter = NO_CACHE_METER,
+  ) {
     if (maxEntries < 1) throw new Error('a cache needs room for one entry');
   }
 
@@ -20,11 +25,16 @@ export class BoundedCache<V> {
   /** The value, if present and not expired at `now` (epoch ms). */
   find(key: string, now: number): V | undefined {
     const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAt <= now) {
-      this.entries.delete(key);
+    if (entry === undefined) {
+      this.meter.miss();
       return undefined;
     }
+    if (entry.expiresAt <= now) {
+      this.entries.delete(key);
+      this.meter.miss();
+      return undefined;
+    }
+    this.meter.hit();
     return entry.value;
   }
 

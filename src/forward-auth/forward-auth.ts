@@ -13,6 +13,7 @@ import type { TargetParse } from './original-request.js';
 import { PatCheck } from './pat-check.js';
 import { SessionCheck } from './session-check.js';
 import { SSO_COOKIE } from '../http/cookies.js';
+import type { Metrics, VerifyDecisionLabel } from '../metrics/metrics.js';
 
 /** Longest wait for one database/Redis lookup before the answer is 503 (nginx then denies). */
 const LOOKUP_TIMEOUT_MS = 3000;
@@ -35,19 +36,31 @@ export type VerifyDecision =
   | { kind: 'unauthenticated'; reason: DenialReason; invalidBearer: boolean; signInUrl: string | null }
   | { kind: 'forbidden'; reason: DenialReason; username: string };
 
+const DECISION_LABELS: Readonly<Record<VerifyDecision['kind'], VerifyDecisionLabel>> = {
+  allow: 'allow',
+  unauthenticated: 'unauthenticated',
+  forbidden: 'forbidden',
+  'bad-request': 'bad_request',
+};
+
 export class ForwardAuth {
   private readonly tokens: AccessTokenCheck;
   private readonly sessions: SessionCheck;
   private readonly pats: PatCheck;
   private readonly signInPage: string;
+  private readonly metrics: Metrics;
 
   constructor(
     private readonly deps: Deps,
     readonly rules: AccessRules,
   ) {
-    this.tokens = new AccessTokenCheck(deps.keys, deps.store.sessions, LOOKUP_TIMEOUT_MS);
-    this.sessions = new SessionCheck(deps.store, LOOKUP_TIMEOUT_MS);
-    this.pats = new PatCheck(() => deps.pats, LOOKUP_TIMEOUT_MS);
+    this.metrics = deps.metrics;
+    this.tokens = new AccessTokenCheck(deps.keys, deps.store.sessions, LOOKUP_TIMEOUT_MS, {
+      tokens: deps.metrics.cache('access_token'),
+      sessions: deps.metrics.cache('access_token_session'),
+    });
+    this.sessions = new SessionCheck(deps.store, LOOKUP_TIMEOUT_MS, deps.metrics.cache('session_cookie'));
+    this.pats = new PatCheck(() => deps.pats, LOOKUP_TIMEOUT_MS, deps.metrics.cache('pat'));
     this.signInPage = `${deps.config.instanceUrl}/auth`;
     deps.events.on('sessions-revoked', (ids) => {
       this.sessions.forgetSessions(ids);
@@ -61,7 +74,25 @@ export class ForwardAuth {
     });
   }
 
+  /** The decision for one request, counted (gateway_verify_requests_total) and timed (…_duration_seconds). */
   async decide(input: VerifyInput): Promise<VerifyDecision> {
+    const started = performance.now();
+    try {
+      const decision = await this.judge(input);
+      this.metrics.verified(DECISION_LABELS[decision.kind], (performance.now() - started) / 1000);
+      return decision;
+    } catch (err) {
+      this.metrics.verified('error', (performance.now() - started) / 1000);
+      throw err;
+    }
+  }
+
+  /** A request refused before any decision (two Authorization headers): counted as a bad request. */
+  countBadRequest(): void {
+    this.metrics.verified('bad_request', 0);
+  }
+
+  private async judge(input: VerifyInput): Promise<VerifyDecision> {
     const now = this.deps.clock.now().getTime();
     const authorization = input.authorization;
     let identity: Identity | null = null;

@@ -5,8 +5,10 @@ export interface Identity {
   userId: number;
   username: string;
   role: string;
-  /** Empty when unknown: the access token carries no email (Memos' claim set). */
+  /** Empty when unknown (the access token carries no email: Memos' claim set) or not verified. */
   email: string;
+  /** The name was assigned or locked by an admin: a rule's userPattern may match it. */
+  usernameLocked: boolean;
   /** Flat [name, value, …] list for ServerResponse.writeHead, the allow answer in full. */
   allowHeaders: readonly string[];
 }
@@ -14,13 +16,24 @@ export interface Identity {
 /** Header values must be visible Latin-1; anything else would throw in writeHead, so it is left out. */
 const HEADER_SAFE = /^[\x20-\x7e]*$/;
 
-export function buildIdentity(user: { id: number; username: string; role: string; email: string }): Identity {
-  const email = HEADER_SAFE.test(user.email) ? user.email : '';
+export interface IdentitySource {
+  id: number;
+  username: string;
+  role: string;
+  email: string;
+  emailVerified: boolean;
+  usernameLocked: boolean;
+}
+
+/** X-Auth-Request-Email carries an address only when it is verified (issue 9 item 5). */
+export function buildIdentity(user: IdentitySource): Identity {
+  const email = user.emailVerified && HEADER_SAFE.test(user.email) ? user.email : '';
   return {
     userId: user.id,
     username: user.username,
     role: user.role,
     email,
+    usernameLocked: user.usernameLocked,
     allowHeaders: Object.freeze([
       'X-Auth-Request-User', user.username,
       'X-Auth-Request-Email', email,

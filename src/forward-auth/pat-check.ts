@@ -4,6 +4,7 @@
 // (< 5 s), as is a PAT's own expiry.
 import type { PatAuthenticator } from '../auth/authenticate.js';
 import { sha256Hex } from '../auth/secrets.js';
+import { NO_CACHE_METER, type CacheMeter } from '../metrics/metrics.js';
 import { BoundedCache } from './bounded-cache.js';
 import { withDeadline } from './deadline.js';
 import { buildIdentity, type Identity } from './identity.js';
@@ -19,7 +20,7 @@ interface PatEntry {
 }
 
 export class PatCheck {
-  private readonly cache = new BoundedCache<PatEntry>(MAX_CACHED_PATS);
+  private readonly cache: BoundedCache<PatEntry>;
   private readonly inFlight = new Map<string, Promise<PatEntry | null>>();
   private generation = 0;
 
@@ -27,7 +28,10 @@ export class PatCheck {
     /** Read on every miss: the PAT module may be wired after start-up. */
     private readonly authenticator: () => PatAuthenticator | null,
     private readonly lookupTimeoutMs: number,
-  ) {}
+    meter: CacheMeter = NO_CACHE_METER,
+  ) {
+    this.cache = new BoundedCache<PatEntry>(MAX_CACHED_PATS, meter);
+  }
 
   async check(token: string, now: number): Promise<Identity | null> {
     if (token.length > MAX_PAT_LENGTH) return null;

@@ -5,6 +5,7 @@
 import { sha256Hex } from '../auth/secrets.js';
 import type { SessionRepository } from '../sessions/session.js';
 import type { UserRepository } from '../users/user.js';
+import { NO_CACHE_METER, type CacheMeter } from '../metrics/metrics.js';
 import { BoundedCache } from './bounded-cache.js';
 import { buildIdentity, type Identity } from './identity.js';
 import { withDeadline } from './deadline.js';
@@ -20,7 +21,7 @@ interface SessionEntry {
 }
 
 export class SessionCheck {
-  private readonly cache = new BoundedCache<SessionEntry>(MAX_CACHED_SESSIONS);
+  private readonly cache: BoundedCache<SessionEntry>;
   private readonly inFlight = new Map<string, Promise<SessionEntry | null>>();
   /** Bumped by every revocation: a lookup that started before one does not fill the cache. */
   private generation = 0;
@@ -28,7 +29,10 @@ export class SessionCheck {
   constructor(
     private readonly repos: { sessions: SessionRepository; users: UserRepository },
     private readonly lookupTimeoutMs: number,
-  ) {}
+    meter: CacheMeter = NO_CACHE_METER,
+  ) {
+    this.cache = new BoundedCache<SessionEntry>(MAX_CACHED_SESSIONS, meter);
+  }
 
   async check(ssoToken: string, now: number): Promise<Identity | null> {
     if (!SSO_TOKEN_SHAPE.test(ssoToken)) return null;

@@ -100,6 +100,7 @@ export function serveVerify(
 ): void {
   const onError = (err: unknown) => fail(res, logger, err);
   if (req.headers.authorization !== undefined && hasRepeatedAuthorization(req.rawHeaders)) {
+    forwardAuth.countBadRequest();
     answer(res, { kind: 'bad-request', reason: 'invalid-bearer' });
     return;
   }

@@ -28,6 +28,8 @@ export const user = z
     state: z.enum(['NORMAL', 'ARCHIVED']),
     createTime: time,
     updateTime: time,
+    emailVerified: z.boolean().describe('gateway extension: the email was verified (by a provider that says so, or set by an admin); only then do apps get it'),
+    usernameLocked: z.boolean().describe('gateway extension: the username was assigned or locked by an admin; only such names match a rule\'s userPattern'),
   })
   .meta({ id: 'User' });
 

@@ -55,8 +55,23 @@ export async function startSession(deps: Deps, user: User, clientInfo: ClientInf
 
 const invalidRefresh = (reason: string) => unauthenticated(`invalid refresh token: ${reason}`);
 
-/** Exchanges a refresh token for a new access token and a new refresh token of the same session. */
+/**
+ * Exchanges a refresh token for a new access token and a new refresh token of the same session. Each call is
+ * one gateway_refresh_total: success, reuse_detected (a replay that revoked its session) or failure.
+ */
 export async function rotateRefreshToken(deps: Deps, token: string): Promise<IssuedTokens & { user: User }> {
+  const seen = { reuse: false };
+  try {
+    const rotated = await rotate(deps, token, seen);
+    deps.metrics.refresh('success');
+    return rotated;
+  } catch (err) {
+    deps.metrics.refresh(seen.reuse ? 'reuse_detected' : 'failure');
+    throw err;
+  }
+}
+
+async function rotate(deps: Deps, token: string, seen: { reuse: boolean }): Promise<IssuedTokens & { user: User }> {
   const now = deps.clock.now();
   const { userId, tid } = await verifyRefreshToken(deps.keys, token, now).catch((err: unknown) => {
     throw err instanceof InvalidTokenError ? invalidRefresh('malformed or expired') : err;
@@ -66,7 +81,7 @@ export async function rotateRefreshToken(deps: Deps, token: string): Promise<Iss
   if (record.revokedAt) throw invalidRefresh('refresh token revoked');
   if (record.expiresAt.getTime() <= now.getTime()) throw invalidRefresh('refresh token expired');
   if (record.rotatedAt) {
-    await handleRotatedTokenPresented(deps, record, now);
+    seen.reuse = await handleRotatedTokenPresented(deps, record, now);
     throw invalidRefresh('refresh token already used');
   }
   const session = await deps.store.sessions.findById(record.sessionId);
@@ -103,16 +118,17 @@ export async function rotateRefreshToken(deps: Deps, token: string): Promise<Iss
  * A rotated token came back. Inside the grace period, and only for the direct predecessor of the live token
  * (two tabs racing), that is harmless; otherwise it is a replay: the whole session is revoked.
  */
-async function handleRotatedTokenPresented(deps: Deps, record: RefreshTokenRecord, now: Date): Promise<void> {
+async function handleRotatedTokenPresented(deps: Deps, record: RefreshTokenRecord, now: Date): Promise<boolean> {
   const { sessionId, tid } = record;
   const successor = record.replacedBy ? await deps.store.refreshTokens.findByTid(record.replacedBy) : null;
   const directPredecessor = successor !== null && successor.rotatedAt === null;
-  if (directPredecessor && now.getTime() - record.rotatedAt!.getTime() <= ROTATION_GRACE_MS) return;
+  if (directPredecessor && now.getTime() - record.rotatedAt!.getTime() <= ROTATION_GRACE_MS) return false;
   const revoked = await revokeSessions(deps, [sessionId]);
   if (revoked.length > 0) {
     deps.logger.warn({ event: 'refresh_reuse_detected', sessionId, tid }, 'rotated refresh token replayed; session revoked');
     await recordAudit(deps, 'refresh.reuse_detected', null, { subject: sessionId, detail: { tid } });
   }
+  return revoked.length > 0;
 }
 
 /** Revokes sessions and all their refresh tokens in one transaction; returns those this call revoked. */

@@ -18,6 +18,8 @@ export const generalSettingSchema = z.object({
   weekStartDayOffset: z.number().int().min(-6).max(6),
   disallowChangeUsername: z.boolean(),
   disallowChangeNickname: z.boolean(),
+  /** Gateway extension: users may rename themselves (unless an admin locked their name). Default false. */
+  allowUsernameChange: z.boolean(),
 });
 
 export type GeneralSetting = z.infer<typeof generalSettingSchema>;
@@ -34,6 +36,7 @@ export const DEFAULT_GENERAL_SETTING: GeneralSetting = {
   weekStartDayOffset: 0,
   disallowChangeUsername: false,
   disallowChangeNickname: false,
+  allowUsernameChange: false,
 };
 
 const GENERAL = 'GENERAL';

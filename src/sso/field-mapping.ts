@@ -13,6 +13,8 @@ export interface ExternalProfile {
   identifier: string;
   displayName: string;
   email: string;
+  /** The provider vouched for `email` (OpenID Connect `email_verified: true` beside a mapped `email` claim). */
+  emailVerified: boolean;
   avatarUrl: string;
   /** Proposed username at sign-up (never a link key). */
   username: string;
@@ -56,11 +58,15 @@ export function mapProfile(claims: Claims, mapping: FieldMapping, identifier: st
   const displayName = claimText(claims, mapping.displayName);
   const email = claimText(claims, mapping.email);
   const username = claimText(claims, mapping.username ?? '');
+  const mappedEmail = email && email.length <= MAX_TEXT ? email : '';
+  // email_verified speaks of the `email` claim only; some providers send the string "true" (AWS Cognito).
+  const verified = claims.email_verified === true || claims.email_verified === 'true';
   return {
     identifier,
     username: username && username.length > 0 && username.length <= MAX_TEXT ? username : identifier,
     displayName: truncate(displayName && displayName.length > 0 ? displayName : identifier, MAX_TEXT),
-    email: email && email.length <= MAX_TEXT ? email : '',
+    email: mappedEmail,
+    emailVerified: mappedEmail !== '' && mapping.email === 'email' && verified,
     avatarUrl: webUrlOrEmpty(claimText(claims, mapping.avatarUrl)),
   };
 }

@@ -4,6 +4,8 @@
 // provider's answer is parsed, never echoed.
 import type { Claims } from './field-mapping.js';
 import type { IdentityProvider } from './identity-provider.js';
+import type { Logger } from '../logger.js';
+import { withVerifiedGithubEmail } from './github-emails.js';
 import { boundedFetch, type OutboundPolicy } from './outbound-fetch.js';
 import { ProviderRejectedError, ProviderVerificationError } from './provider-errors.js';
 
@@ -98,8 +100,8 @@ async function fetchUserInfo(idp: IdentityProvider, accessToken: string, policy:
   return readObject(res);
 }
 
-/** Exchanges the code (with the PKCE verifier) and returns the user-info claims. */
-export async function exchangePlainCode(idp: IdentityProvider, x: PlainExchange, policy: OutboundPolicy): Promise<Claims> {
+/** Exchanges the code (with the PKCE verifier) and returns the user-info claims (GitHub: with its verified email). */
+export async function exchangePlainCode(idp: IdentityProvider, x: PlainExchange, policy: OutboundPolicy, logger: Pick<Logger, 'warn'>): Promise<Claims> {
   const iss = x.params.get('iss');
   // An `iss` from somewhere else means the response was meant for another provider (RFC 9207 mix-up).
   if (iss !== null && new URL(idp.config.authUrl).origin !== safeOrigin(iss)) {
@@ -108,7 +110,7 @@ export async function exchangePlainCode(idp: IdentityProvider, x: PlainExchange,
   const code = x.params.get('code');
   if (!code) throw new ProviderVerificationError('authorization response without code');
   const accessToken = await exchangeCode(idp, x, code, policy);
-  return fetchUserInfo(idp, accessToken, policy);
+  return withVerifiedGithubEmail(idp, await fetchUserInfo(idp, accessToken, policy), accessToken, policy, logger);
 }
 
 function safeOrigin(raw: string): string | null {

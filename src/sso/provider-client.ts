@@ -40,7 +40,7 @@ export interface CodeExchange {
 /** The provider's claims about the signed-in account, after the exchange and every check passed. */
 export async function fetchProviderClaims(deps: Deps, idp: IdentityProvider, x: CodeExchange): Promise<Claims> {
   try {
-    return isOidcProvider(idp) ? await exchangeOidcCode(deps, idp, x) : await exchangePlainCode(idp, x, deps.config);
+    return isOidcProvider(idp) ? await exchangeOidcCode(deps, idp, x) : await exchangePlainCode(idp, x, deps.config, deps.logger);
   } catch (err) {
     throw logged(deps, idp, translateProviderError(idp, err), 'code exchange');
   }

@@ -1,21 +1,24 @@
 // Who an external account is here: the user linked to (provider uid, identifier), or, the first time, a new
 // USER registered with the link in one transaction (unless registration is closed). Never an existing local
 // user whose name happens to equal the identifier. Concurrent first logins of one account end up as one user:
-// the losers of the unique-key race read the winner's link.
+// the losers of the unique-key race read the winner's link. The name is the person's choice at the provider, so it
+// is never locked; when it is taken (regardless of letter case) the user gets it with a random suffix. The email
+// is verified only when the provider says so and no other account has that address verified.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { getGeneralSetting } from '../settings/general-setting.js';
 import type { User } from '../users/user.js';
-import { isValidUsername } from '../users/username.js';
+import { isReservedUsername, isValidUsername } from '../users/username.js';
 import type { ExternalProfile } from './field-mapping.js';
 import type { IdentityProvider } from './identity-provider.js';
 import { providerName } from './provider-errors.js';
 import { registrationClosed, SsoError } from './sso-errors.js';
 
 // Names that read as the system or an operator are not handed to whoever claims them at a provider.
-const RESERVED_USERNAMES = new Set(['admin', 'administrator', 'root', 'system', 'api', 'memos', 'support', 'me']);
-const MAX_ATTEMPTS = 5;
+// (`me` and all-digit names are refused everywhere: isReservedUsername.)
+const RESERVED_USERNAMES = new Set(['admin', 'administrator', 'root', 'system', 'api', 'memos', 'support']);
+const MAX_ATTEMPTS = 6;
 
 function requireActive(user: User, idp: IdentityProvider): User {
   if (user.state === 'ARCHIVED') {
@@ -36,22 +39,25 @@ async function findLinkedUser(deps: Deps, idp: IdentityProvider, identifier: str
 
 /** The identifier as username when it is a valid one that reads as nobody else (not reserved, not an id). */
 function isUsableUsername(identifier: string): boolean {
-  // All digits would be read as a user id in `/api/v1/users/{user}` paths.
-  return isValidUsername(identifier) && !/^[0-9]+$/.test(identifier) && !RESERVED_USERNAMES.has(identifier.toLowerCase());
+  return isValidUsername(identifier) && !isReservedUsername(identifier) && !RESERVED_USERNAMES.has(identifier.toLowerCase());
 }
 
-async function chooseUsername(deps: Deps, identifier: string): Promise<string> {
-  if (isUsableUsername(identifier)) {
-    if (!(await deps.store.users.findByUsername(identifier))) return identifier;
-  }
-  return randomUUID();
+const SUFFIXED_ATTEMPTS = 3;
+
+/** The proposed name, then (taken) the name with a random suffix, then a UUID. */
+function candidateUsername(proposed: string, attempt: number): string {
+  if (!isUsableUsername(proposed) || attempt > SUFFIXED_ATTEMPTS) return randomUUID();
+  if (attempt === 0) return proposed;
+  return `${proposed.slice(0, 31).replace(/-+$/, '')}-${randomBytes(2).toString('hex')}`;
 }
 
 async function register(deps: Deps, idp: IdentityProvider, profile: ExternalProfile): Promise<User> {
   // A password nobody knows, hashed like any other so password sign-in costs the same for SSO-only users.
   const passwordHash = await deps.passwords.hash(randomBytes(15).toString('base64'));
+  let emailVerified = profile.emailVerified;
+  let nameAttempt = 0;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const username = attempt === 0 ? await chooseUsername(deps, profile.username) : randomUUID();
+    const username = candidateUsername(profile.username, nameAttempt);
     const now = deps.clock.now();
     try {
       const user = await deps.store.transaction(async (tx) => {
@@ -59,6 +65,8 @@ async function register(deps: Deps, idp: IdentityProvider, profile: ExternalProf
           username,
           role: 'USER',
           email: profile.email,
+          emailVerified,
+          usernameLocked: false,
           displayName: profile.displayName,
           avatarUrl: profile.avatarUrl,
           description: '',
@@ -72,6 +80,9 @@ async function register(deps: Deps, idp: IdentityProvider, profile: ExternalProf
       return user;
     } catch (err) {
       if (!(err instanceof AppError && err.code === 'ALREADY_EXISTS')) throw err;
+      // The address is verified on another account: this one gets it unverified (never asserted to apps).
+      if (err.reason === 'EMAIL_TAKEN') emailVerified = false;
+      else nameAttempt += 1;
       // Either this account was linked a moment ago by a concurrent login, or the username was taken.
       const winner = await findLinkedUser(deps, idp, profile.identifier);
       if (winner) return winner;

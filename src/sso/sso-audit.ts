@@ -15,13 +15,15 @@ export function ssoDenialReason(err: unknown): string {
   return appError.reason ?? appError.code;
 }
 
-type AuditDeps = Pick<Deps, 'store' | 'clock' | 'logger'>;
+type AuditDeps = Pick<Deps, 'store' | 'clock' | 'logger' | 'metrics'>;
 
 export async function recordSsoSignIn(deps: AuditDeps, origin: AuditOrigin, idpUid: string, user: User, step: SsoStep): Promise<void> {
+  deps.metrics.signIn('sso', 'success');
   await recordAudit(deps, 'sso.signin', origin, { actorUserId: user.id, subjectUserId: user.id, subject: idpUid, detail: { step } });
 }
 
 /** `idpUid` is '' when the refusal came before any provider was known (an unknown state, an unknown provider). */
 export async function recordSsoDenied(deps: AuditDeps, origin: AuditOrigin, idpUid: string | null, err: unknown, step: SsoStep): Promise<void> {
+  deps.metrics.signIn('sso', 'failure');
   await recordAudit(deps, 'sso.denied', origin, { subject: idpUid ?? '', detail: { step, reason: ssoDenialReason(err) } });
 }

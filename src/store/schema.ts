@@ -1,5 +1,5 @@
 // Row shapes of every table, as Kysely sees them. Times are epoch milliseconds (BIGINT) on both databases.
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export interface UserTable {
   id: Generated<number>;
@@ -13,6 +13,14 @@ export interface UserTable {
   description: string;
   created_ts: number;
   updated_ts: number;
+  /** 1 when an admin assigned or locked the username (migration 0005). */
+  username_locked: Generated<number>;
+  /** 1 when the email was verified (by a provider that says so, or set by an admin). */
+  email_verified: Generated<number>;
+  /** Generated: lower(username), unique. */
+  username_key: ColumnType<string, never, never>;
+  /** Generated: lower(email) while verified, else NULL; unique. */
+  verified_email_key: ColumnType<string | null, never, never>;
 }
 
 export interface UserSessionTable {

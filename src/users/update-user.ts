@@ -3,6 +3,9 @@
 // someone else's does not). A new password ends every other session of the user and deletes their personal access
 // tokens (Memos revokes nothing: GHSA-mr34-8733-grr2); archiving ends every session, and the bearer checks
 // refuse an archived user's access tokens and PATs from then on. Each change commits with its revocations.
+// Names and addresses that rules and apps trust: a rename by an admin locks the name, a self-rename (only when
+// `allowUsernameChange` is on and the name is not locked; never with a PAT) unlocks it; an email an admin sets
+// is verified, one a user sets is not. `usernameLocked` and `emailVerified` themselves are for admins.
 import type { Deps } from '../deps.js';
 import { lockAdminSet } from './last-admin.js';
 import { invalidArgument, notFound, permissionDenied } from '../errors.js';
@@ -20,6 +23,8 @@ export interface UserChanges {
   role?: Role;
   state?: UserState;
   password?: string;
+  usernameLocked?: boolean;
+  emailVerified?: boolean;
 }
 
 export interface Actor {
@@ -36,6 +41,7 @@ export async function updateUser(deps: Deps, actor: Actor, target: User, changes
   await assertMayChange(deps, actor, target, changes);
   const patch: UserPatch = {
     ...pick(changes, ['username', 'displayName', 'email', 'avatarUrl', 'description', 'role', 'state']),
+    ...vouching(actor, target, changes),
   };
   const newPassword = changes.password !== undefined;
   if (newPassword) {
@@ -66,8 +72,22 @@ export async function updateUser(deps: Deps, actor: Actor, target: User, changes
   return updated;
 }
 
+/** What a change does to the name's lock and the email's verification (explicit admin values win). */
+function vouching(actor: Actor, target: User, changes: UserChanges): UserPatch {
+  const byAdmin = actor.user.role === 'ADMIN';
+  const patch: UserPatch = {};
+  if (changes.username !== undefined && changes.username !== target.username) patch.usernameLocked = byAdmin;
+  if (changes.email !== undefined && changes.email !== target.email) patch.emailVerified = byAdmin && changes.email !== '';
+  if (changes.usernameLocked !== undefined) patch.usernameLocked = changes.usernameLocked;
+  if (changes.emailVerified !== undefined) patch.emailVerified = changes.emailVerified;
+  const email = changes.email ?? target.email;
+  if (patch.emailVerified === true && email === '') throw invalidArgument('an empty email cannot be verified', [{ field: 'emailVerified', description: 'needs an email' }]);
+  return patch;
+}
+
 async function assertMayChange(deps: Deps, actor: Actor, target: User, changes: UserChanges): Promise<void> {
-  if ((changes.role !== undefined || changes.state !== undefined) && actor.user.role !== 'ADMIN') throw permissionDenied();
+  const adminOnly = changes.role !== undefined || changes.state !== undefined || changes.usernameLocked !== undefined || changes.emailVerified !== undefined;
+  if (adminOnly && actor.user.role !== 'ADMIN') throw permissionDenied();
   if ((changes.password !== undefined || changes.email !== undefined) && actor.via !== 'access-token') {
     throw permissionDenied('changing the password or email needs an interactive sign-in, not a personal access token');
   }
@@ -77,7 +97,16 @@ async function assertMayChange(deps: Deps, actor: Actor, target: User, changes: 
   if (!renames && !renicks) return;
   const general = await getGeneralSetting(deps.store.settings);
   if (renames && general.disallowChangeUsername) throw permissionDenied('permission denied: disallow change username');
+  if (renames) assertMayRename(actor, target, general.allowUsernameChange);
   if (renicks && general.disallowChangeNickname) throw permissionDenied('permission denied: disallow change nickname');
+}
+
+/** A name rules may trust is never one a person picked for themself unchecked (issue 9 item 2). */
+function assertMayRename(actor: Actor, target: User, allowUsernameChange: boolean): void {
+  if (actor.via !== 'access-token') throw permissionDenied('renaming needs an interactive sign-in, not a personal access token', 'RENAME_WITH_PAT');
+  if (actor.user.role === 'ADMIN') return;
+  if (!allowUsernameChange) throw permissionDenied('permission denied: usernames are changed by an admin on this instance', 'USERNAME_CHANGE_DISABLED');
+  if (target.usernameLocked) throw permissionDenied('permission denied: an admin locked this username', 'USERNAME_LOCKED');
 }
 
 async function assertOldPassword(deps: Deps, actor: Actor, target: User): Promise<void> {

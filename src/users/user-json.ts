@@ -13,6 +13,9 @@ export interface UserJson {
   state: string;
   createTime: string;
   updateTime: string;
+  /** Gateway extensions: whether the email is verified (asserted to apps) and the username admin-assigned. */
+  emailVerified: boolean;
+  usernameLocked: boolean;
 }
 
 /** `email` is shown only to the user themself and to admins. */
@@ -29,5 +32,7 @@ export function toUserJson(user: User, viewer: User | null): UserJson {
     state: user.state,
     createTime: rfc3339(user.createdAt),
     updateTime: rfc3339(user.updatedAt),
+    emailVerified: canSeeEmail && user.emailVerified,
+    usernameLocked: user.usernameLocked,
   };
 }

@@ -23,6 +23,10 @@ const FIELD_BY_PATH: Record<string, Field> = {
   role: 'role',
   state: 'state',
   password: 'password',
+  username_locked: 'usernameLocked',
+  usernameLocked: 'usernameLocked',
+  email_verified: 'emailVerified',
+  emailVerified: 'emailVerified',
 };
 
 const READ_ONLY = new Set(['name', 'createTime', 'create_time', 'updateTime', 'update_time', 'oldPassword']);
@@ -39,6 +43,8 @@ export const bodySchema = z.object({
   role: z.enum(['ADMIN', 'USER']).optional(),
   state: z.enum(['NORMAL', 'ARCHIVED']).optional(),
   password: z.string().max(1024).optional(),
+  usernameLocked: z.boolean().optional(),
+  emailVerified: z.boolean().optional(),
 });
 
 export const querySchema = z.object({

@@ -19,7 +19,7 @@ for (const mode of STORAGE_MODES) {
         name: 'instance/settings/GENERAL',
         generalSetting: {
           disallowUserRegistration: false, disallowPasswordAuth: false, additionalScript: '', additionalStyle: '',
-          weekStartDayOffset: 0, disallowChangeUsername: false, disallowChangeNickname: false,
+          weekStartDayOffset: 0, disallowChangeUsername: false, disallowChangeNickname: false, allowUsernameChange: false,
         },
       });
     });

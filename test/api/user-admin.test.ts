@@ -114,6 +114,8 @@ for (const mode of STORAGE_MODES) {
     test('username: the Memos rule (400), a taken name (409), and disallowChangeUsername/Nickname (403)', async () => {
       const u = await newUser();
       const other = await newUser();
+      // Self-renaming is off by default (issue 9 item 2): this instance allows it, as Memos does.
+      await gw.http.patch('/api/v1/instance/settings/GENERAL').set(admin.auth).send({ generalSetting: { allowUsernameChange: true } }).expect(200);
       assert.equal((await gw.http.patch('/api/v1/users/me').set(u.auth).send({ username: '-bad-' })).status, 400);
       const taken = await gw.http.patch('/api/v1/users/me').set(u.auth).send({ username: other.username });
       assert.equal(taken.status, 409);

@@ -23,7 +23,8 @@ for (const mode of STORAGE_MODES) {
       const res = await gw.http.post('/api/v1/users').send({ username: 'demo', password: 'secret', email: 'demo@example.com', displayName: 'Demo' });
       assert.equal(res.status, 200);
       assert.deepEqual(Object.keys(res.body).sort(), [
-        'avatarUrl', 'createTime', 'description', 'displayName', 'email', 'name', 'role', 'state', 'updateTime', 'username',
+        'avatarUrl', 'createTime', 'description', 'displayName', 'email', 'emailVerified', 'name', 'role', 'state', 'updateTime', 'username',
+        'usernameLocked',
       ]);
       assert.equal(res.body.displayName, 'Demo');
       assert.equal(res.body.state, 'NORMAL');

@@ -46,11 +46,35 @@ for (const mode of STORAGE_MODES) {
       assert.deepEqual((await store.users.list({ afterId: a.id, limit: 10 })).map((u) => u.username), ['bob']);
     });
 
-    test('users: usernames are unique and case-sensitive; a duplicate is AlreadyExists', async () => {
-      await store.users.create(newUser('alice'));
-      await store.users.create(newUser('Alice'));
-      await assert.rejects(store.users.create(newUser('alice')), (e: unknown) => e instanceof AppError && e.code === 'ALREADY_EXISTS');
+    test('users: usernames are unique regardless of letter case; a duplicate is AlreadyExists', async () => {
+      const a = await store.users.create(newUser('alice'));
+      const taken = (e: unknown) => e instanceof AppError && e.code === 'ALREADY_EXISTS' && e.reason === 'USERNAME_TAKEN';
+      await assert.rejects(store.users.create(newUser('Alice')), taken);
+      await assert.rejects(store.users.create(newUser('alice')), taken);
+      const b = await store.users.create(newUser('bob'));
+      await assert.rejects(store.users.update(b.id, { username: 'ALICE' }, at(1000)), taken);
+      assert.equal((await store.users.update(a.id, { username: 'Alice' }, at(1000)))?.username, 'Alice', 'its own name in another case');
       assert.equal(await store.users.count(), 2);
+    });
+
+    test('users: a verified email belongs to one account; unverified copies are free', async () => {
+      const a = await store.users.create({ ...newUser('alice'), email: 'Boss@Example.test', emailVerified: true });
+      assert.equal(a.emailVerified, true);
+      assert.equal((await store.users.findById(a.id))?.emailVerified, true);
+      const b = await store.users.create({ ...newUser('bob'), email: 'boss@example.test' });
+      assert.equal(b.emailVerified, false);
+      const taken = (e: unknown) => e instanceof AppError && e.code === 'ALREADY_EXISTS' && e.reason === 'EMAIL_TAKEN';
+      await assert.rejects(store.users.update(b.id, { emailVerified: true }, at(1000)), taken);
+      await assert.rejects(store.users.create({ ...newUser('carol'), email: 'BOSS@example.test', emailVerified: true }), taken);
+      await store.users.update(a.id, { emailVerified: false }, at(2000));
+      assert.equal((await store.users.update(b.id, { emailVerified: true }, at(3000)))?.emailVerified, true, 'free once unverified elsewhere');
+    });
+
+    test('users: the username lock is stored and changed', async () => {
+      const a = await store.users.create({ ...newUser('alice'), usernameLocked: true });
+      assert.equal((await store.users.findById(a.id))?.usernameLocked, true);
+      assert.equal((await store.users.update(a.id, { usernameLocked: false }, at(1000)))?.usernameLocked, false);
+      assert.equal((await store.users.create(newUser('bob'))).usernameLocked, false, 'unlocked unless said');
     });
 
     test('users: update changes only what it is given; delete removes', async () => {

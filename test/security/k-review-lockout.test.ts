@@ -155,7 +155,7 @@ for (const mode of STORAGE_MODES) {
       assert.equal(lifted.status, 200);
       assert.deepEqual(lifted.body, {});
       assert.equal((await attempt(gw, victim.username, victim.password)).status, 200, 'the owner signs in again at once, from any client');
-      const [row] = await auditRows(gw, admin, 'signin.unlocked');
+      const [row] = await auditRows(gw, admin, 'account.unlocked');
       assert.equal(row?.actorUserId, admin.userId);
       assert.equal(row?.subjectUserId, victim.id);
       assert.equal(row?.subject, victim.username);

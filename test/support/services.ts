@@ -125,7 +125,25 @@ function requireExecutable(name: string, aptPackage: string): string {
 }
 
 /** A port that was free a moment ago (listen on 0, close). */
+/**
+ * Ports this process has handed out. The kernel may give the same ephemeral port to two binds in a row once the
+ * first is closed; a caller that asks for several ports before binding any (nginx: http, https, status) must not get
+ * one twice, or the rendered config puts `listen … ssl` and a plain `listen` on one port and `nginx -t` refuses it.
+ */
+const handedOutPorts = new Set<number>();
+
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await bindEphemeralPort();
+    if (!handedOutPorts.has(port)) {
+      handedOutPorts.add(port);
+      return port;
+    }
+  }
+  throw new Error('could not get a port not handed out before');
+}
+
+function bindEphemeralPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

@@ -5,6 +5,7 @@ import { initialMigration } from './0001-initial.js';
 import { auditLogMigration } from './0004-audit-log.js';
 import { personalAccessTokensMigration } from './0002-personal-access-tokens.js';
 import { identityProvidersMigration } from './0003-identity-providers.js';
+import { namesMigration } from './0005-names.js';
 
 export type DatabaseKind = 'sqlite' | 'mysql';
 
@@ -13,7 +14,10 @@ export interface GatewayMigration extends Migration {
 }
 
 export function listMigrations(kind: DatabaseKind): GatewayMigration[] {
-  return [initialMigration(kind), personalAccessTokensMigration(kind), identityProvidersMigration(kind), auditLogMigration(kind)];
+  return [
+    initialMigration(kind), personalAccessTokensMigration(kind), identityProvidersMigration(kind), auditLogMigration(kind),
+    namesMigration(kind),
+  ];
 }
 
 export function migrationProvider(kind: DatabaseKind): MigrationProvider {

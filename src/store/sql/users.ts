@@ -1,6 +1,6 @@
 // UserRepository over Kysely (MySQL or SQLite).
 import type { Kysely, Selectable, Updateable } from 'kysely';
-import { alreadyExists } from '../../errors.js';
+import { AppError } from '../../errors.js';
 import type { NewUser, Role, User, UserPatch, UserRepository, UserState } from '../../users/user.js';
 import type { DatabaseKind } from '../migrations/index.js';
 import type { Database, UserTable } from '../schema.js';
@@ -17,9 +17,20 @@ function toUser(row: Selectable<UserTable>): User {
     avatarUrl: row.avatar_url,
     description: row.description,
     passwordHash: row.password_hash,
+    usernameLocked: Number(row.username_locked) === 1,
+    emailVerified: Number(row.email_verified) === 1,
     createdAt: new Date(Number(row.created_ts)),
     updatedAt: new Date(Number(row.updated_ts)),
   };
+}
+
+/** Which unique key a duplicate hit: the verified email's, or the username's (either case). */
+function duplicateError(err: unknown, username: string | undefined): AppError {
+  const message = err instanceof Error ? err.message : '';
+  if (/verified_email/.test(message)) {
+    return new AppError('ALREADY_EXISTS', 'this email address is already verified on another account', { reason: 'EMAIL_TAKEN' });
+  }
+  return new AppError('ALREADY_EXISTS', `user "${username ?? ''}" already exists (usernames are unique regardless of letter case)`, { reason: 'USERNAME_TAKEN' });
 }
 
 export class SqlUserRepository implements UserRepository {
@@ -53,14 +64,16 @@ export class SqlUserRepository implements UserRepository {
           password_hash: user.passwordHash,
           avatar_url: user.avatarUrl,
           description: user.description,
+          username_locked: user.usernameLocked ? 1 : 0,
+          email_verified: user.emailVerified ? 1 : 0,
           created_ts: ts,
           updated_ts: ts,
         })
         .executeTakeFirstOrThrow();
       const id = Number(result.insertId);
-      return { ...user, id, state: 'NORMAL', updatedAt: user.createdAt };
+      return { ...user, id, state: 'NORMAL', usernameLocked: user.usernameLocked ?? false, emailVerified: user.emailVerified ?? false, updatedAt: user.createdAt };
     } catch (err) {
-      if (isUniqueViolation(err)) throw alreadyExists(`user "${user.username}" already exists`);
+      if (isUniqueViolation(err)) throw duplicateError(err, user.username);
       throw err;
     }
   }
@@ -116,10 +129,12 @@ export class SqlUserRepository implements UserRepository {
     if (patch.avatarUrl !== undefined) values.avatar_url = patch.avatarUrl;
     if (patch.description !== undefined) values.description = patch.description;
     if (patch.passwordHash !== undefined) values.password_hash = patch.passwordHash;
+    if (patch.usernameLocked !== undefined) values.username_locked = patch.usernameLocked ? 1 : 0;
+    if (patch.emailVerified !== undefined) values.email_verified = patch.emailVerified ? 1 : 0;
     try {
       await this.db.updateTable('user').set(values).where('id', '=', id).execute();
     } catch (err) {
-      if (isUniqueViolation(err)) throw alreadyExists(`user "${patch.username ?? ''}" already exists`);
+      if (isUniqueViolation(err)) throw duplicateError(err, patch.username);
       throw err;
     }
     return this.findById(id);

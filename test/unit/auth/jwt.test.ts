@@ -12,7 +12,7 @@ const NOW = new Date('2026-03-01T10:00:00Z');
 const SID = '6f1c2a9b-4f61-4a4c-9d0e-3b8f5a564f61';
 const user: User = {
   id: 123, username: 'demo', role: 'USER', state: 'NORMAL', email: '', displayName: '', avatarUrl: '',
-  description: '', passwordHash: '', createdAt: NOW, updatedAt: NOW,
+  description: '', passwordHash: '', usernameLocked: false, emailVerified: false, createdAt: NOW, updatedAt: NOW,
 };
 
 async function ring(secret = SECRET, kid = 'v1') {
@@ -38,11 +38,11 @@ async function rejects(token: string, keys?: KeyRing) {
 }
 
 describe('access token', () => {
-  test('has exactly the Memos header and claims plus the session id (sid), expiring after 15 minutes', async () => {
+  test('has exactly the Memos header and claims plus the session id (sid) and username_locked, expiring after 15 minutes', async () => {
     const { token, expiresAt } = await issueAccessToken(await ring(), user, SID, NOW);
     const [header, payload] = token.split('.');
     assert.deepEqual(decode(header!), { alg: 'HS256', kid: 'v1', typ: 'JWT' });
-    assert.deepEqual(decode(payload!), validClaims());
+    assert.deepEqual(decode(payload!), { ...validClaims(), username_locked: false });
     assert.equal(expiresAt.toISOString(), '2026-03-01T10:15:00.000Z');
   });
 
@@ -53,6 +53,9 @@ describe('access token', () => {
     assert.equal(claims.userId, 123);
     assert.equal(claims.username, 'demo');
     assert.equal(claims.sessionId, SID);
+    assert.equal(claims.usernameLocked, false);
+    const locked = await issueAccessToken(keys, { ...user, usernameLocked: true }, SID, NOW);
+    assert.equal((await verifyAccessToken(keys, locked.token, NOW)).usernameLocked, true);
   });
 
   test('a hand-made token with the right secret and claims is accepted (the check is not tied to our encoder)', async () => {

@@ -7,10 +7,10 @@ import { isAllowed, isAllowedWithoutTarget } from '../../../src/forward-auth/acc
 import { AccessRulesError, compileAccessRules, loadAccessRules, NO_RULES } from '../../../src/forward-auth/access-rules.js';
 import { parseOriginalUrl, type OriginalTarget } from '../../../src/forward-auth/original-request.js';
 
-const admin = { username: 'root-admin', role: 'ADMIN' };
-const alice = { username: 'alice', role: 'USER' };
-const opsBob = { username: 'ops-bob', role: 'USER' };
-const eve = { username: 'eve', role: 'USER' };
+const admin = { userId: 1, username: 'root-admin', role: 'ADMIN', usernameLocked: true };
+const alice = { userId: 2, username: 'alice', role: 'USER', usernameLocked: false };
+const opsBob = { userId: 3, username: 'ops-bob', role: 'USER', usernameLocked: true };
+const eve = { userId: 4, username: 'eve', role: 'USER', usernameLocked: false };
 
 function target(url: string): OriginalTarget {
   const t = parseOriginalUrl(url);
@@ -21,11 +21,11 @@ function target(url: string): OriginalTarget {
 const rules = compileAccessRules({
   rules: [
     { host: 'app.example.test', path: '/admin', allow: { roles: ['ADMIN'] } },
-    { host: 'app.example.test', path: '/ops/', allow: { users: ['alice'], userPattern: 'ops-[a-z]+' } },
+    { host: 'app.example.test', path: '/ops/', allow: { users: ['users/2'], userPattern: 'ops-[a-z]+' } },
     { host: 'app.example.test', path: '/public', allow: 'any' },
     { host: 'app.example.test:8443', path: '/', allow: 'none' },
     { host: '.internal.test', allow: { roles: ['ADMIN'] } },
-    { host: '*', path: '/Private', allow: { users: ['alice'] } },
+    { host: '*', path: '/Private', allow: { users: [2] } },
   ],
 });
 
@@ -47,12 +47,12 @@ describe('access rules: matching', () => {
     assert.equal(isAllowed(NO_RULES, eve, target('https://app.example.test/anything')), true);
   });
 
-  test('usernames are matched exactly and user patterns must match the whole username (RE2)', () => {
+  test('users are matched by id and user patterns must match the whole (locked) username (RE2)', () => {
     assert.equal(isAllowed(rules, alice, target('https://app.example.test/ops/deploy')), true);
     assert.equal(isAllowed(rules, opsBob, target('https://app.example.test/ops')), true);
-    assert.equal(isAllowed(rules, { username: 'xops-bob', role: 'USER' }, target('https://app.example.test/ops')), false);
-    assert.equal(isAllowed(rules, { username: 'ops-bob2', role: 'USER' }, target('https://app.example.test/ops')), false);
-    assert.equal(isAllowed(rules, { username: 'Alice', role: 'USER' }, target('https://app.example.test/ops')), false);
+    assert.equal(isAllowed(rules, { ...opsBob, username: 'xops-bob' }, target('https://app.example.test/ops')), false);
+    assert.equal(isAllowed(rules, { ...opsBob, username: 'ops-bob2' }, target('https://app.example.test/ops')), false);
+    assert.equal(isAllowed(rules, { ...eve, username: 'alice' }, target('https://app.example.test/ops')), false, 'a name is not an id');
     assert.equal(isAllowed(rules, admin, target('https://app.example.test/ops')), false);
   });
 

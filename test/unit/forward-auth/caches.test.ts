@@ -17,7 +17,7 @@ const SSO = 'a'.repeat(43);
 function user(overrides: Partial<User> = {}): User {
   return {
     id: 7, username: 'erin', role: 'USER', state: 'NORMAL', email: 'erin@example.test', displayName: '', avatarUrl: '',
-    description: '', passwordHash: '', createdAt: NOW, updatedAt: NOW, ...overrides,
+    description: '', passwordHash: '', usernameLocked: false, emailVerified: true, createdAt: NOW, updatedAt: NOW, ...overrides,
   };
 }
 

@@ -27,7 +27,17 @@ test('an identifier longer than 256 characters is unusable', () => {
 
 test('the display name falls back to the identifier; non-string optional claims are left empty', () => {
   const profile = mapProfile({ id: 7, name: null, email: ['a@b'], avatar_url: 42 }, mapping, '7');
-  assert.deepEqual(profile, { identifier: '7', username: '7', displayName: '7', email: '', avatarUrl: '' });
+  assert.deepEqual(profile, { identifier: '7', username: '7', displayName: '7', email: '', emailVerified: false, avatarUrl: '' });
+});
+
+test('the email is verified only beside email_verified true (or "true") and only for the `email` claim', () => {
+  const verified = (claims: Record<string, unknown>, email = 'email') => mapProfile(claims, { ...mapping, email }, 'x').emailVerified;
+  assert.equal(verified({ email: 'a@b.test', email_verified: true }), true);
+  assert.equal(verified({ email: 'a@b.test', email_verified: 'true' }), true);
+  assert.equal(verified({ email: 'a@b.test', email_verified: false }), false);
+  assert.equal(verified({ email: 'a@b.test' }), false);
+  assert.equal(verified({ email: '', email_verified: true }), false);
+  assert.equal(verified({ upn: 'a@b.test', email_verified: true }, 'upn'), false, 'email_verified speaks of `email` only');
 });
 
 test('only http(s) avatar URLs are kept', () => {
