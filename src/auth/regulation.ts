@@ -54,6 +54,9 @@ export class Regulator {
   private readonly userIp: Counter;
   private readonly userDevice: Counter;
   private readonly tokenIp: Counter;
+  /** Per account, how often it was unlocked: part of its (account, address) keys, so an unlock clears them all. */
+  private readonly unlocks: RateLimiterAbstract;
+  private readonly unlockMemorySeconds: number;
 
   constructor(
     readonly limits: RegulationLimits,
@@ -71,14 +74,18 @@ export class Regulator {
     this.userIp = counter('user-ip', limits.perUserIp, 'user');
     this.userDevice = counter('user-device', limits.perUserDevice, 'user');
     this.tokenIp = counter('token-ip', limits.tokenGuessPerIp, 'token_ip');
+    // Remembered as long as an (account, address) key of the previous generation can live.
+    this.unlockMemorySeconds = limits.perUserIp.windowSeconds + limits.perUserIp.banSeconds;
+    this.unlocks = store.limiter({ points: 1_000_000, durationSeconds: this.unlockMemorySeconds, keyPrefix: `${keyPrefix}reg:unlocks` });
   }
 
   /** The counters an attempt on `accountKey` from `ip` touches, with the key each is counted under. */
-  private countersOf(accountKey: string, ip: string | undefined, context: AttemptContext): [Keyed, Keyed, Keyed] {
+  private async countersOf(accountKey: string, ip: string | undefined, context: AttemptContext): Promise<[Keyed, Keyed, Keyed]> {
     const address = ipKey(ip);
+    const generation = (await this.unlocks.get(accountKey))?.consumedPoints ?? 0;
     return [
       [context.trustedDevice ? this.userDevice : this.user, accountKey],
-      [this.userIp, `${accountKey}|${address}`],
+      [this.userIp, `${accountKey}|${generation}|${address}`],
       [this.ip, address],
     ];
   }
@@ -89,7 +96,7 @@ export class Regulator {
    * is banned or already has its limit of attempts counted. Call before bcrypt.
    */
   async beginSignInAttempt(accountKey: string, ip: string | undefined, context: AttemptContext = {}): Promise<void> {
-    const counters = this.countersOf(accountKey, ip, context);
+    const counters = await this.countersOf(accountKey, ip, context);
     const counts = await Promise.all(counters.map(([c, key]) => countAttempt(c.limiter, key)));
     const wait = Math.max(...counts.map((res, i) => overLimit(res, counters[i]![0].limit)));
     if (wait > 0) throw resourceExhausted('too many failed sign-in attempts; try again later', wait / 1000);
@@ -97,7 +104,7 @@ export class Regulator {
 
   /** The attempt counted by beginSignInAttempt failed (or was refused): each key at its limit is banned. */
   async recordSignInFailure(accountKey: string, ip: string | undefined, context: AttemptContext = {}): Promise<void> {
-    const counters = this.countersOf(accountKey, ip, context);
+    const counters = await this.countersOf(accountKey, ip, context);
     const banned = await Promise.all(counters.map(([c, key]) => banIfReached(c, key)));
     for (const kind of new Set(counters.filter((_, i) => banned[i]).map(([c]) => c.banKind))) this.metrics.banned(kind);
   }
@@ -109,13 +116,21 @@ export class Regulator {
    * device must not hand a guesser elsewhere a fresh allowance.
    */
   async recordSignInSuccess(accountKey: string, ip: string | undefined, context: AttemptContext = {}): Promise<void> {
-    const [[own, ownKey], [pair, pairKey], [address, addressKey]] = this.countersOf(accountKey, ip, context);
+    const [[own, ownKey], [pair, pairKey], [address, addressKey]] = await this.countersOf(accountKey, ip, context);
     await Promise.all([own.limiter.delete(ownKey), pair.limiter.delete(pairKey), address.limiter.reward(addressKey, 1)]);
   }
 
-  /** Lifts the account's ban and clears its counts (the admin API and CLI); per-address counts stay. */
+  /**
+   * Lifts the account's bans and clears its counts, from every address (the admin API and CLI), so its owner can
+   * sign in again at once wherever they mistyped; per-address counts (a sprayer's) stay.
+   */
   async unlockAccount(accountKey: string): Promise<void> {
-    await Promise.all([this.user.limiter.delete(accountKey), this.userDevice.limiter.delete(accountKey)]);
+    const generation = (await this.unlocks.get(accountKey))?.consumedPoints ?? 0;
+    await Promise.all([
+      this.user.limiter.delete(accountKey),
+      this.userDevice.limiter.delete(accountKey),
+      this.unlocks.set(accountKey, generation + 1, this.unlockMemorySeconds),
+    ]);
   }
 
   async assertTokenAttemptAllowed(ip: string | undefined): Promise<void> {

@@ -13,7 +13,7 @@ export async function deleteUser(deps: Deps, actor: { user: User; via: 'access-t
   }
   const revoked: RevokedAccess = { userId: target.id, sessionIds: [], patIds: [] };
   await deps.store.transaction(async (tx) => {
-    await lockAdminSet(tx, { targetId: target.id, removesTarget: true, ...(actor.user.id !== target.id ? { actingAdminId: actor.user.id } : {}) });
+    await lockAdminSet(tx, { targetId: target.id, removesTarget: true, ...(actor.user.id !== target.id && actor.user.id > 0 ? { actingAdminId: actor.user.id } : {}) });
     revoked.patIds = await tx.personalAccessTokens.deleteAllForUser(target.id);
     await tx.refreshTokens.deleteAllForUser(target.id);
     revoked.sessionIds = await tx.sessions.deleteAllForUser(target.id);

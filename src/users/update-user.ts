@@ -54,7 +54,9 @@ export async function updateUser(deps: Deps, actor: Actor, target: User, changes
   const revoked: RevokedAccess = { userId: target.id, sessionIds: [], patIds: [] };
   const updated = await deps.store.transaction(async (tx) => {
     if (patch.role !== undefined || patch.state !== undefined) {
-      await lockAdminSet(tx, { targetId: target.id, removesTarget: patch.role === 'USER' || archiving, actingAdminId: actor.user.id });
+      // The CLI operator (id 0) has no account whose admin role could have gone meanwhile.
+      const acting = actor.user.id > 0 ? { actingAdminId: actor.user.id } : {};
+      await lockAdminSet(tx, { targetId: target.id, removesTarget: patch.role === 'USER' || archiving, ...acting });
     }
     const user = await tx.users.update(target.id, patch, now);
     if (!user) throw notFound('user not found');

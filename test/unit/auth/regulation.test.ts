@@ -1,6 +1,6 @@
 // The Regulator over the in-process store: the per-account ban spares a trusted device (which has its own
 // allowance), the per-(account, address) and per-address counts apply to both, and unlockAccount (the admin API's
-// and the CLI's `unlock`) lifts the account's ban and device allowance but not per-address bans.
+// and the CLI's `unlock`) lifts the account's bans everywhere but not per-address bans.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AppError } from '../../../src/errors.js';
@@ -40,7 +40,7 @@ test('a trusted device is spared the per-account ban and has its own bounded all
   assert.equal(await allowed(r, 'id:1', '192.0.2.6', true), false, 'the device allowance is used up');
 });
 
-test('unlockAccount lifts the account ban and the device allowance, not the (account, address) ban', async () => {
+test('unlockAccount lifts the account ban, the device allowance and its (account, address) bans, not per-address bans', async () => {
   const r = regulator();
   await fail(r, 'id:7', '192.0.2.9');
   await fail(r, 'id:7', '192.0.2.9');
@@ -49,5 +49,8 @@ test('unlockAccount lifts the account ban and the device allowance, not the (acc
   await r.unlockAccount('id:7');
   assert.equal(await allowed(r, 'id:7', '192.0.2.12'), true);
   assert.equal(await allowed(r, 'id:7', '192.0.2.13', true), true);
-  assert.equal(await allowed(r, 'id:7', '192.0.2.9'), false, 'the address that guessed stays banned for this account');
+  assert.equal(await allowed(r, 'id:7', '192.0.2.9'), true, 'from the address that mistyped too');
+  for (let i = 0; i < 100; i++) await fail(r, `name:sprayed-${i}`, '192.0.2.20');
+  await r.unlockAccount('id:7');
+  assert.equal(await allowed(r, 'id:7', '192.0.2.20'), false, 'a per-address ban (a sprayer) stays');
 });
