@@ -89,6 +89,9 @@ export interface Config {
     readonly perUser: Limit;
     readonly perIp: Limit;
     readonly tokenGuessPerIp: Limit;
+    /** Per (account, address), and per account from trusted devices: both the per-account number. */
+    readonly perUserIp: Limit;
+    readonly perUserDevice: Limit;
   };
   /** The Prometheus listener (its own address, never the public port); null: metrics off. */
   readonly metrics: { readonly host: string; readonly port: number } | null;
@@ -199,6 +202,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       perUser: limit(e.GATEWAY_SIGNIN_MAX_FAILURES_PER_USER),
       perIp: limit(e.GATEWAY_SIGNIN_MAX_FAILURES_PER_IP),
       tokenGuessPerIp: limit(e.GATEWAY_TOKEN_MAX_FAILURES_PER_IP),
+      perUserIp: limit(e.GATEWAY_SIGNIN_MAX_FAILURES_PER_USER),
+      perUserDevice: limit(e.GATEWAY_SIGNIN_MAX_FAILURES_PER_USER),
     },
     metrics,
     secretsKey: e.GATEWAY_SECRETS_KEY ?? null,

@@ -102,7 +102,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     passwords,
     events,
     lifecycle: { draining: false },
-    regulation: new Regulator(config.regulation, ephemeral instanceof RedisEphemeralStore ? ephemeral.client : null, '', metrics),
+    regulation: new Regulator(config.regulation, ephemeral, '', metrics),
     pats,
     deploymentIdps,
     metrics,

@@ -61,6 +61,7 @@ import {
   oidcClientActionHandler,
   patchOidcClientHandler,
 } from './oidc-provider/client-handlers.js';
+import { liftSignInBanHandler } from './auth/sign-in-ban-handlers.js';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete' | 'all';
 
@@ -152,6 +153,8 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'post', path: '/auth/mfa', access: 'public', bearer: 'ignore', handlers: [session, submitSecondFactorForm(deps)] },
     { method: 'get', path: '/auth/mfa/enroll', access: 'public', bearer: 'ignore', handlers: [session, showEnrollmentPage(deps)] },
     { method: 'post', path: '/auth/mfa/enroll', access: 'public', bearer: 'ignore', handlers: [session, submitEnrollmentForm(deps)] },
+    // Lifting a sign-in ban (the admin CLI's `unlock` does the same).
+    { method: 'delete', path: '/api/v1/users/:user/signInBan', access: 'admin', handlers: [liftSignInBanHandler(deps)] },
 
     // The OpenAPI 3.1 document of this table (openapi/), generated from it and the handlers' zod schemas.
     { method: 'get', path: '/api/v1/openapi.json', access: 'public', bearer: 'ignore', handlers: [serveOpenApiDocument(() => table, deps.config.instanceUrl)] },

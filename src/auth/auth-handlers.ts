@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { AppError, invalidArgument, unauthenticated } from '../errors.js';
 import { clearSessionCookies, readCookie, REFRESH_COOKIE, setRefreshCookie, SSO_COOKIE } from '../http/cookies.js';
+import { readDeviceCookie, rememberDevice } from '../http/device-cookie.js';
 import { parseInput } from '../http/validate.js';
 import { signInWithSsoCredentials } from '../sso/sso-credentials.js';
 import { completeSignIn } from '../sessions/complete-sign-in.js';
@@ -51,7 +52,8 @@ export function signIn(deps: Deps): RequestHandler {
     let user: User;
     let recoveryCodesRemaining: number | undefined;
     if (body.passwordCredentials) {
-      user = await signInWithPassword(deps, body.passwordCredentials.username, body.passwordCredentials.password, originOf(req));
+      const { username, password } = body.passwordCredentials;
+      user = await signInWithPassword(deps, username, password, originOf(req), { deviceToken: readDeviceCookie(req) });
       // A second factor (or an enrolment the policy requires) comes before any session, cookie or token.
       const step = await beginSecondStep(deps, user);
       if (step.kind !== 'none') throw secondStepError(step);
@@ -67,6 +69,9 @@ export function signIn(deps: Deps): RequestHandler {
       throw invalidArgument('invalid credentials');
     }
     const session = await completeSignIn(deps, req, res, user, body.ssoCredentials ? 'fed' : 'pwd');
+    // A password sign-in (with its second factor, if any) marks this client as the owner's device (spared the
+    // per-account lock next time).
+    if (!body.ssoCredentials) await rememberDevice(deps, req, res, user.id);
     res.json({
       user: toUserJson(user, user),
       accessToken: session.accessToken,

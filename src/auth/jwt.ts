@@ -5,8 +5,8 @@ import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
 import type { KeyRing } from './keys.js';
 
 export const ISSUER = 'memos';
-export type TokenType = 'access' | 'refresh';
-export const AUDIENCE: Record<TokenType, string> = { access: 'user.access-token', refresh: 'user.refresh-token' };
+export type TokenType = 'access' | 'refresh' | 'device';
+export const AUDIENCE: Record<TokenType, string> = { access: 'user.access-token', refresh: 'user.refresh-token', device: 'gateway.device-cookie' };
 
 /** Longer than any token we issue; anything bigger is refused before it is parsed. */
 export const MAX_JWT_LENGTH = 4096;

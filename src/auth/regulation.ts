@@ -1,12 +1,17 @@
-// Brute-force regulation (Authelia's "regulation" is the bar): failed attempts are counted per account and per
-// client IP (IPv6 grouped by /64) with rate-limiter-flexible; past the limit the key is banned for a while and
-// every attempt, even with the right secret, is 429 with Retry-After, checked before any bcrypt work. Counters
-// live in Redis when configured, with an in-process insurance limiter if Redis fails: degraded to per-replica
-// limits, never unlimited.
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Cluster, Redis } from 'ioredis';
+// Brute-force regulation (Authelia's "regulation" is the bar): failed attempts are counted per account, per
+// (account, client address) and per client address (IPv6 grouped by /64; see ip-key.ts); past the limit the key is
+// banned for a while and every attempt, even with the right secret, is 429 with Retry-After, checked before any
+// bcrypt work. A client with a valid device cookie for the account (device-cookie.ts) is exempt from the
+// per-account ban, so strangers cannot lock the owner out, and counts on the account's own device allowance
+// instead, so the total guessing rate per account stays bounded. The counters come from the state layer
+// (EphemeralStore.limiter): Redis when configured, with an in-process fallback if Redis fails.
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { resourceExhausted } from '../errors.js';
-import { noMetrics, type Metrics } from '../metrics/metrics.js';
+import { noMetrics, type BanKind, type Metrics } from '../metrics/metrics.js';
+import type { EphemeralStore } from '../state/ephemeral-store.js';
+import { ipKey } from './ip-key.js';
+
+export { ipKey } from './ip-key.js';
 
 export interface Limit {
   /** Failures allowed inside the window; the next one starts the ban. */
@@ -18,91 +23,124 @@ export interface Limit {
 export interface RegulationLimits {
   perUser: Limit;
   perIp: Limit;
+  /** Per account and client address: every attempt, from a trusted device or not. */
+  perUserIp: Limit;
+  /** Per account, attempts from trusted devices only (their own allowance beside perUser). */
+  perUserDevice: Limit;
   /** Bad personal access tokens and refresh tokens, per client IP. */
   tokenGuessPerIp: Limit;
 }
 
-export const DEFAULT_LIMITS: RegulationLimits = {
-  perUser: { maxFailures: 5, windowSeconds: 600, banSeconds: 900 },
-  perIp: { maxFailures: 20, windowSeconds: 600, banSeconds: 900 },
-  tokenGuessPerIp: { maxFailures: 50, windowSeconds: 600, banSeconds: 900 },
-};
-
-type Scope = 'user' | 'ip' | 'token-ip';
-
-function limiterFor(scope: Scope, limit: Limit, redis: Redis | Cluster | null, prefix: string): RateLimiterAbstract {
-  const options = { points: limit.maxFailures, duration: limit.windowSeconds, keyPrefix: `${prefix}reg:${scope}` };
-  const memory = new RateLimiterMemory(options);
-  if (!redis) return memory;
-  return new RateLimiterRedis({ ...options, storeClient: redis, useRedisPackage: false, insuranceLimiter: memory });
+/** How an attempt is counted: from a client holding a valid device cookie for the account, or not. */
+export interface AttemptContext {
+  trustedDevice?: boolean;
 }
 
-/** Groups an address the way attackers get them: IPv4 as is, IPv6 by its /64 prefix. */
-export function ipKey(ip: string | undefined): string {
-  const addr = (ip ?? '').replace(/^::ffff:/, '');
-  if (!addr.includes(':')) return addr || 'unknown';
-  const [head = '', tail = ''] = addr.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const groups = addr.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16)).join(':')}::/64`;
+type Scope = 'user' | 'ip' | 'user-ip' | 'user-device' | 'token-ip';
+
+interface Counter {
+  limiter: RateLimiterAbstract;
+  limit: Limit;
+  /** How a ban on this counter is counted in the metrics. */
+  banKind: BanKind;
 }
+
+/** A counter and the key an attempt is counted under in it. */
+type Keyed = [Counter, string];
 
 export class Regulator {
-  private readonly user: RateLimiterAbstract;
-  private readonly ip: RateLimiterAbstract;
-  private readonly tokenIp: RateLimiterAbstract;
+  private readonly user: Counter;
+  private readonly ip: Counter;
+  private readonly userIp: Counter;
+  private readonly userDevice: Counter;
+  private readonly tokenIp: Counter;
+  /** Per account, how often it was unlocked: part of its (account, address) keys, so an unlock clears them all. */
+  private readonly unlocks: RateLimiterAbstract;
+  private readonly unlockMemorySeconds: number;
 
   constructor(
     readonly limits: RegulationLimits,
-    redis: Redis | Cluster | null,
+    store: Pick<EphemeralStore, 'limiter'>,
     keyPrefix = '',
     private readonly metrics: Pick<Metrics, 'banned'> = noMetrics,
   ) {
-    this.user = limiterFor('user', limits.perUser, redis, keyPrefix);
-    this.ip = limiterFor('ip', limits.perIp, redis, keyPrefix);
-    this.tokenIp = limiterFor('token-ip', limits.tokenGuessPerIp, redis, keyPrefix);
+    const counter = (scope: Scope, limit: Limit, banKind: BanKind): Counter => ({
+      limiter: store.limiter({ points: limit.maxFailures, durationSeconds: limit.windowSeconds, keyPrefix: `${keyPrefix}reg:${scope}` }),
+      limit,
+      banKind,
+    });
+    this.user = counter('user', limits.perUser, 'user');
+    this.ip = counter('ip', limits.perIp, 'ip');
+    this.userIp = counter('user-ip', limits.perUserIp, 'user');
+    this.userDevice = counter('user-device', limits.perUserDevice, 'user');
+    this.tokenIp = counter('token-ip', limits.tokenGuessPerIp, 'token_ip');
+    // Remembered as long as an (account, address) key of the previous generation can live.
+    this.unlockMemorySeconds = limits.perUserIp.windowSeconds + limits.perUserIp.banSeconds;
+    this.unlocks = store.limiter({ points: 1_000_000, durationSeconds: this.unlockMemorySeconds, keyPrefix: `${keyPrefix}reg:unlocks` });
+  }
+
+  /** The counters an attempt on `accountKey` from `ip` touches, with the key each is counted under. */
+  private async countersOf(accountKey: string, ip: string | undefined, context: AttemptContext): Promise<[Keyed, Keyed, Keyed]> {
+    const address = ipKey(ip);
+    const generation = (await this.unlocks.get(accountKey))?.consumedPoints ?? 0;
+    return [
+      [context.trustedDevice ? this.userDevice : this.user, accountKey],
+      [this.userIp, `${accountKey}|${generation}|${address}`],
+      [this.ip, address],
+    ];
   }
 
   /**
    * Counts the attempt before the password is checked, with one atomic increment per key (INCR in Redis), so a
-   * burst of concurrent attempts cannot all pass a check made before any of them failed. Throws 429 when the
-   * account or the address is banned or already has its limit of attempts counted. Call before bcrypt.
+   * burst of concurrent attempts cannot all pass a check made before any of them failed. Throws 429 when a key
+   * is banned or already has its limit of attempts counted. Call before bcrypt.
    */
-  async beginSignInAttempt(accountKey: string, ip: string | undefined): Promise<void> {
-    const [byUser, byIp] = await Promise.all([countAttempt(this.user, accountKey), countAttempt(this.ip, ipKey(ip))]);
-    const wait = Math.max(overLimit(byUser, this.limits.perUser), overLimit(byIp, this.limits.perIp));
+  async beginSignInAttempt(accountKey: string, ip: string | undefined, context: AttemptContext = {}): Promise<void> {
+    const counters = await this.countersOf(accountKey, ip, context);
+    const counts = await Promise.all(counters.map(([c, key]) => countAttempt(c.limiter, key)));
+    const wait = Math.max(...counts.map((res, i) => overLimit(res, counters[i]![0].limit)));
     if (wait > 0) throw resourceExhausted('too many failed sign-in attempts; try again later', wait / 1000);
   }
 
-  /** The attempt counted by beginSignInAttempt failed: the key that has reached its limit is banned. */
-  async recordSignInFailure(accountKey: string, ip: string | undefined): Promise<void> {
-    const [userBanned, ipBanned] = await Promise.all([banIfReached(this.user, accountKey, this.limits.perUser), banIfReached(this.ip, ipKey(ip), this.limits.perIp)]);
-    if (userBanned) this.metrics.banned('user');
-    if (ipBanned) this.metrics.banned('ip');
+  /** The attempt counted by beginSignInAttempt failed (or was refused): each key at its limit is banned. */
+  async recordSignInFailure(accountKey: string, ip: string | undefined, context: AttemptContext = {}): Promise<void> {
+    const counters = await this.countersOf(accountKey, ip, context);
+    const banned = await Promise.all(counters.map(([c, key]) => banIfReached(c, key)));
+    for (const kind of new Set(counters.filter((_, i) => banned[i]).map(([c]) => c.banKind))) this.metrics.banned(kind);
   }
 
   /**
-   * A success clears the account's count and gives the address back the attempt it counted (not more: one good
-   * account must not launder a spray).
+   * A success clears the count it was made under (the account's, or the account's device allowance) and the
+   * (account, address) count, and gives the address back the attempt it counted (not more: one good account must
+   * not launder a spray). A trusted-device success leaves the account's own count alone: signing in from one's
+   * device must not hand a guesser elsewhere a fresh allowance.
    */
-  async recordSignInSuccess(accountKey: string, ip: string | undefined): Promise<void> {
-    await Promise.all([this.user.delete(accountKey), this.ip.reward(ipKey(ip), 1)]);
+  async recordSignInSuccess(accountKey: string, ip: string | undefined, context: AttemptContext = {}): Promise<void> {
+    const [[own, ownKey], [pair, pairKey], [address, addressKey]] = await this.countersOf(accountKey, ip, context);
+    await Promise.all([own.limiter.delete(ownKey), pair.limiter.delete(pairKey), address.limiter.reward(addressKey, 1)]);
   }
 
-  /** Lifts the account's ban and forgets its counted failures (the operator's `npm run admin -- unlock`). */
+  /**
+   * Lifts the account's bans and clears its counts, from every address (the admin API and CLI), so its owner can
+   * sign in again at once wherever they mistyped; per-address counts (a sprayer's) stay.
+   */
   async unlockAccount(accountKey: string): Promise<void> {
-    await this.user.delete(accountKey);
+    const generation = (await this.unlocks.get(accountKey))?.consumedPoints ?? 0;
+    await Promise.all([
+      this.user.limiter.delete(accountKey),
+      this.userDevice.limiter.delete(accountKey),
+      this.unlocks.set(accountKey, generation + 1, this.unlockMemorySeconds),
+    ]);
   }
 
   async assertTokenAttemptAllowed(ip: string | undefined): Promise<void> {
-    const res = await this.tokenIp.get(ipKey(ip));
-    const wait = banRemaining(res, this.limits.tokenGuessPerIp);
+    const res = await this.tokenIp.limiter.get(ipKey(ip));
+    const wait = banRemaining(res, this.tokenIp.limit);
     if (wait > 0) throw resourceExhausted('too many invalid tokens from this address; try again later', wait / 1000);
   }
 
   async recordTokenFailure(ip: string | undefined): Promise<void> {
-    if (await countFailure(this.tokenIp, ipKey(ip), this.limits.tokenGuessPerIp)) this.metrics.banned('token_ip');
+    if (await countFailure(this.tokenIp, ipKey(ip))) this.metrics.banned('token_ip');
   }
 }
 
@@ -127,7 +165,7 @@ function overLimit(res: RateLimiterRes, limit: Limit): number {
 }
 
 /** After a failure: the key that has used up its attempts turns its window into a ban of `banSeconds` (true). */
-async function banIfReached(limiter: RateLimiterAbstract, key: string, limit: Limit): Promise<boolean> {
+async function banIfReached({ limiter, limit }: Counter, key: string): Promise<boolean> {
   const res = await limiter.get(key);
   if (res === null || res.consumedPoints < limit.maxFailures) return false;
   await limiter.block(key, limit.banSeconds);
@@ -135,7 +173,7 @@ async function banIfReached(limiter: RateLimiterAbstract, key: string, limit: Li
 }
 
 /** Counts one failure; the one that reaches the limit turns the window into a ban of `banSeconds` (true). */
-async function countFailure(limiter: RateLimiterAbstract, key: string, limit: Limit): Promise<boolean> {
+async function countFailure({ limiter, limit }: Counter, key: string): Promise<boolean> {
   let consumed: number;
   try {
     consumed = (await limiter.consume(key)).consumedPoints;

@@ -1,6 +1,6 @@
 // Access levels for the route table (ACCESS_DESCRIPTIONS says who passes each). Every route names exactly one;
 // the guard for it runs before the handler. The OpenAPI document states the same descriptions.
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Deps } from '../deps.js';
 import { invalidArgument, notFound, permissionDenied } from '../errors.js';
 import { requirePrincipal } from '../auth/principal.js';
@@ -57,4 +57,16 @@ export function guard(deps: Deps, access: Access): RequestHandler {
     res.locals.target = target;
     next();
   };
+}
+
+/**
+ * For admin routes about another user (the admin guard resolves no target): the user `{user}` names, by id or
+ * username, or 404. `me` is the caller.
+ */
+export async function requireUserParam(deps: Deps, req: Request, self: User): Promise<User> {
+  const ref = String(req.params.user ?? '');
+  if (!USERNAME_OR_ID.test(ref)) throw invalidArgument('invalid user name in the path');
+  const target = await resolveTarget(deps, ref, self);
+  if (!target) throw notFound('user not found');
+  return target;
 }

@@ -84,8 +84,8 @@ export function createAdapterClass(deps: AdapterDeps): new (name: string) => Ada
         await deps.models.consume(this.name, id, deps.clock.now());
         return;
       }
-      // The first increment wins on every replica (Redis INCR); the record keeps its own TTL.
-      await deps.ephemeral.increment(consumedKey(this.name, id), DEFAULT_EPHEMERAL_TTL_MS);
+      // A marker beside the record (seen by every replica through the shared store); the record keeps its own TTL.
+      await deps.ephemeral.set(consumedKey(this.name, id), '1', DEFAULT_EPHEMERAL_TTL_MS);
     }
 
     async destroy(id: string): Promise<void> {

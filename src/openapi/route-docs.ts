@@ -92,6 +92,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'GET /auth/mfa/enroll': { tag: 'browser', kind: 'html', summary: 'TOTP enrolment for a sign-in the policy holds back (QR code, key, code form)' },
   'POST /auth/mfa/enroll': { tag: 'browser', kind: 'html', summary: 'Confirms it, signs in and shows the recovery codes once' },
 
+  'DELETE /api/v1/users/{user}/signInBan': json('users', 'Lift the account\'s sign-in ban and clear its failure counts (per-address counts stay)', api.empty),
   'GET /api/v1/openapi.json': { tag: 'instance', summary: 'This document (OpenAPI 3.1)' },
 
   // OpenID Provider (oidc-provider/): its login and consent prompts, and its relying parties. The protocol

@@ -1,6 +1,7 @@
 // In-process ephemeral store for the one-machine default. Same semantics as Redis: TTLs, atomic getAndDelete.
+import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Clock } from '../clock.js';
-import type { EphemeralStore } from './ephemeral-store.js';
+import type { EphemeralStore, LimiterOptions } from './ephemeral-store.js';
 
 interface Entry {
   value: string;
@@ -48,15 +49,8 @@ export class MemoryEphemeralStore implements EphemeralStore {
     return entry?.value ?? null;
   }
 
-  async increment(key: string, ttlMs: number): Promise<number> {
-    const entry = this.live(key);
-    if (!entry) {
-      await this.set(key, '1', ttlMs);
-      return 1;
-    }
-    const next = Number(entry.value) + 1;
-    entry.value = String(next);
-    return next;
+  limiter(options: LimiterOptions): RateLimiterAbstract {
+    return new RateLimiterMemory({ points: options.points, duration: options.durationSeconds, keyPrefix: options.keyPrefix });
   }
 
   async delete(key: string): Promise<void> {

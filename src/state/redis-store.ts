@@ -4,14 +4,10 @@
 // Every operation touches one key, so each stays in one Cluster slot; an operation over several keys must put
 // them under one hash tag (`{…}`) to keep that true.
 import { Cluster, Redis, ReplyError, type RedisOptions } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { DependencyDownError } from '../errors.js';
-import type { EphemeralStore } from './ephemeral-store.js';
+import type { EphemeralStore, LimiterOptions } from './ephemeral-store.js';
 import type { RedisTarget } from './redis-target.js';
-
-const INCREMENT_SCRIPT = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n`;
 
 /**
  * ioredis reports a lost or unwritable connection and a command timeout as plain Errors whose only mark is their
@@ -112,9 +108,10 @@ export class RedisEphemeralStore implements EphemeralStore {
     return command(this.client.getdel(key));
   }
 
-  async increment(key: string, ttlMs: number): Promise<number> {
-    const n = await command(this.client.eval(INCREMENT_SCRIPT, 1, key, String(Math.max(1, Math.ceil(ttlMs)))));
-    return Number(n);
+  limiter(options: LimiterOptions): RateLimiterAbstract {
+    const common = { points: options.points, duration: options.durationSeconds, keyPrefix: options.keyPrefix };
+    // The insurance limiter takes over while Redis fails: limits become per replica, never absent.
+    return new RateLimiterRedis({ ...common, storeClient: this.client, useRedisPackage: false, insuranceLimiter: new RateLimiterMemory(common) });
   }
 
   async delete(key: string): Promise<void> {

@@ -59,9 +59,9 @@ export type StoreOptions =
   | { kind: 'sqlite'; file: string }
   | { kind: 'mysql'; url: string; poolSize: number; queryTimeoutMs?: number };
 
-function repositories(db: Kysely<Database> | Transaction<Database>): Repositories {
+function repositories(db: Kysely<Database> | Transaction<Database>, kind: DatabaseKind): Repositories {
   return {
-    users: new SqlUserRepository(db),
+    users: new SqlUserRepository(db, kind),
     sessions: new SqlSessionRepository(db),
     refreshTokens: new SqlRefreshTokenRepository(db),
     settings: new SqlSettingRepository(db),
@@ -132,8 +132,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.kind === 'mysql') queryTimeout.ms = options.queryTimeoutMs ?? 5000;
   return {
     kind: options.kind,
-    ...repositories(db),
-    transaction: (fn) => db.transaction().execute((trx) => fn(repositories(trx))),
+    ...repositories(db, options.kind),
+    transaction: (fn) => db.transaction().execute((trx) => fn(repositories(trx, options.kind))),
     async ping() {
       await sql`select 1`.execute(db);
     },

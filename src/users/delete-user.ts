@@ -4,7 +4,7 @@
 import type { Deps } from '../deps.js';
 import { notFound, permissionDenied } from '../errors.js';
 import { announceRevokedAccess, type RevokedAccess } from '../sessions/revoke-user-access.js';
-import { assertAdminRemains } from './last-admin.js';
+import { lockAdminSet } from './last-admin.js';
 import type { User } from './user.js';
 
 export async function deleteUser(deps: Pick<Deps, 'events' | 'logger' | 'store'>, actor: { user: User; via: 'access-token' | 'pat' }, target: User): Promise<void> {
@@ -13,6 +13,7 @@ export async function deleteUser(deps: Pick<Deps, 'events' | 'logger' | 'store'>
   }
   const revoked: RevokedAccess = { userId: target.id, sessionIds: [], patIds: [] };
   await deps.store.transaction(async (tx) => {
+    await lockAdminSet(tx, { targetId: target.id, removesTarget: true, ...(actor.user.id !== target.id && actor.user.id > 0 ? { actingAdminId: actor.user.id } : {}) });
     revoked.patIds = await tx.personalAccessTokens.deleteAllForUser(target.id);
     await tx.refreshTokens.deleteAllForUser(target.id);
     revoked.sessionIds = await tx.sessions.deleteAllForUser(target.id);
@@ -20,7 +21,6 @@ export async function deleteUser(deps: Pick<Deps, 'events' | 'logger' | 'store'>
     await tx.secondFactors.deleteTotp(target.id);
     await tx.secondFactors.deleteRecoveryCodes(target.id);
     if (!(await tx.users.delete(target.id))) throw notFound('user not found');
-    await assertAdminRemains(tx, target);
   });
   announceRevokedAccess(deps, revoked);
   deps.events.emit('user-changed', target.id);

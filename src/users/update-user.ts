@@ -7,7 +7,7 @@
 // `allowUsernameChange` is on and the name is not locked; never with a PAT) unlocks it; an email an admin sets
 // is verified, one a user sets is not. `usernameLocked` and `emailVerified` themselves are for admins.
 import type { Deps } from '../deps.js';
-import { assertAdminRemains } from './last-admin.js';
+import { lockAdminSet } from './last-admin.js';
 import { invalidArgument, notFound, permissionDenied } from '../errors.js';
 import { confirmPassword } from '../auth/step-up.js';
 import { getGeneralSetting } from '../settings/general-setting.js';
@@ -53,9 +53,13 @@ export async function updateUser(deps: Pick<Deps, 'clock' | 'events' | 'logger' 
   const now = deps.clock.now();
   const revoked: RevokedAccess = { userId: target.id, sessionIds: [], patIds: [] };
   const updated = await deps.store.transaction(async (tx) => {
+    if (patch.role !== undefined || patch.state !== undefined) {
+      // The CLI operator (id 0) has no account whose admin role could have gone meanwhile.
+      const acting = actor.user.id > 0 ? { actingAdminId: actor.user.id } : {};
+      await lockAdminSet(tx, { targetId: target.id, removesTarget: patch.role === 'USER' || archiving, ...acting });
+    }
     const user = await tx.users.update(target.id, patch, now);
     if (!user) throw notFound('user not found');
-    await assertAdminRemains(tx, target);
     if (archiving || newPassword) revoked.sessionIds = await revokeSessionsInTx(tx, target.id, now, keepSessionId ?? undefined);
     // Archiving ends PATs too: restoring an account must not bring back tokens that may have leaked meanwhile.
     if (archiving || newPassword) revoked.patIds = await tx.personalAccessTokens.deleteAllForUser(target.id);

@@ -47,6 +47,11 @@ export interface UserRepository {
   count(): Promise<number>;
   /** Admins who can still sign in (role ADMIN, not archived). */
   countActiveAdmins(): Promise<number>;
+  /**
+   * The ids of the active admins, locked until the transaction ends (SELECT … FOR UPDATE on MySQL): call it
+   * inside a transaction before a change that may remove an admin, so concurrent removals take turns.
+   */
+  lockActiveAdminIds(): Promise<number[]>;
   /** Users ordered by id, starting after `afterId`. */
   list(options: { afterId: number; limit: number }): Promise<User[]>;
   /** Returns the updated user, or null when it does not exist. Throws ALREADY_EXISTS as create does. */

@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { checkReturnUrl } from '../http/return-url.js';
+import { readDeviceCookie, rememberDevice } from '../http/device-cookie.js';
 import { getGeneralSetting } from '../settings/general-setting.js';
 import { listIdps } from '../sso/idp-lookup.js';
 import { signInPageUrl } from './browser-errors.js';
@@ -78,7 +79,7 @@ export function submitSignInForm(deps: Deps): RequestHandler {
     if (username.length > 256 || password.length > 1024) return back('invalid_credentials');
     let user;
     try {
-      user = await signInWithPassword(deps, username, password, originOf(req));
+      user = await signInWithPassword(deps, username, password, originOf(req), { deviceToken: readDeviceCookie(req) });
     } catch (err) {
       const code = err instanceof AppError ? pageErrorFor(err) : null;
       if (code === null) throw err;
@@ -88,6 +89,7 @@ export function submitSignInForm(deps: Deps): RequestHandler {
     const step = await beginSecondStep(deps, user);
     if (step.kind !== 'none') return redirectToSecondStep(req, res, step, returnTo);
     await completeSignIn(deps, req, res, user);
+    await rememberDevice(deps, req, res, user.id);
     res.redirect(303, returnTo);
   };
 }

@@ -73,12 +73,12 @@ for (const mode of STORAGE_MODES) {
       assert.doesNotMatch(unknown.text, /alert\(1\)|id="error"/);
     });
 
-    test('the password form signs in with both cookies and a 303 to the return URL', async () => {
+    test('the password form signs in with both cookies (and the device cookie) and a 303 to the return URL', async () => {
       const user = await createUser(gw, {}, admin);
       const res = await form({ username: user.username, password: user.password, redirect: 'https://wiki.apps.example/home' }, { Origin: 'http://127.0.0.1:8081' });
       assert.equal(res.status, 303);
       assert.equal(res.headers.location, 'https://wiki.apps.example/home');
-      assert.deepEqual(setCookieNames(res.headers['set-cookie']).sort(), ['memos_refresh', 'sso_session']);
+      assert.deepEqual(setCookieNames(res.headers['set-cookie']).sort(), ['memos_refresh', 'sso_device', 'sso_device', 'sso_session']);
     });
 
     test('a wrong password returns to the page with an error code and no cookie', async () => {

@@ -89,14 +89,33 @@ for (const backend of backends) {
       assert.equal(await store.get('flow'), null);
     });
 
-    test('increment counts from 1 and the window starts at the first hit', async () => {
-      const counts = await Promise.all(Array.from({ length: 5 }, () => store.increment('n', 10_000)));
-      assert.deepEqual([...counts].sort(), [1, 2, 3, 4, 5]);
-      await store.set('m', '0', 1);
-      await backend.pass(20);
-      assert.equal(await store.increment('m', 50), 1);
-      await backend.pass(120);
-      assert.equal(await store.increment('m', 50), 1, 'a new window after expiry');
+    test('a limiter counts concurrent attempts atomically: of 12 at once on a 5-point key exactly 5 pass', async () => {
+      const limiter = store.limiter({ points: 5, durationSeconds: 60, keyPrefix: 'contract:burst' });
+      const outcomes = await Promise.allSettled(Array.from({ length: 12 }, () => limiter.consume('k')));
+      assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 5);
+      assert.equal((await limiter.get('k'))?.consumedPoints, 12, 'refused attempts are counted too');
+      assert.equal(await limiter.get('other'), null, 'another key is untouched');
+    });
+
+    test('a limiter ban holds for its time, delete lifts it, and a window ends by itself', async () => {
+      const limiter = store.limiter({ points: 2, durationSeconds: 1, keyPrefix: 'contract:ban' });
+      await limiter.block('banned', 60);
+      const ban = await limiter.get('banned');
+      assert.ok(ban && ban.msBeforeNext > 55_000, `ban ${ban?.msBeforeNext} ms`);
+      await limiter.delete('banned');
+      assert.equal(await limiter.get('banned'), null);
+      await limiter.consume('window');
+      await limiter.consume('window');
+      await assert.rejects(limiter.consume('window'));
+      await sleep(1100); // rate-limiter-flexible keeps its own (real) time
+      assert.equal((await limiter.consume('window')).consumedPoints, 1, 'a new window after the old one ended');
+    });
+
+    test('limiters with different prefixes count apart', async () => {
+      const a = store.limiter({ points: 1, durationSeconds: 60, keyPrefix: 'contract:a' });
+      const b = store.limiter({ points: 1, durationSeconds: 60, keyPrefix: 'contract:b' });
+      await a.consume('same');
+      assert.equal((await b.consume('same')).consumedPoints, 1);
     });
 
     test('ping answers when the store is up', async () => {

@@ -89,6 +89,38 @@ for (const mode of STORAGE_MODES) {
       assert.equal(await store.users.findById(a.id), null);
     });
 
+    test('users: lockActiveAdminIds lists the active admins and holds them to the transaction: a second locker waits and sees the change', async () => {
+      const a = await store.users.create({ ...newUser('alice'), role: 'ADMIN' });
+      const b = await store.users.create({ ...newUser('bob'), role: 'ADMIN' });
+      await store.users.create(newUser('carol'));
+      const dave = await store.users.create({ ...newUser('dave'), role: 'ADMIN' });
+      await store.users.update(dave.id, { state: 'ARCHIVED' }, at(1));
+      assert.deepEqual(await store.transaction((tx) => tx.users.lockActiveAdminIds()), [a.id, b.id]);
+      const order: string[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let signalLocked!: () => void;
+      const locked = new Promise<void>((resolve) => (signalLocked = resolve));
+      const first = store.transaction(async (tx) => {
+        await tx.users.lockActiveAdminIds();
+        signalLocked();
+        await held;
+        await tx.users.update(b.id, { role: 'USER' }, at(2));
+        order.push('first writes');
+      });
+      await locked;
+      const second = store.transaction(async (tx) => {
+        const ids = await tx.users.lockActiveAdminIds();
+        order.push('second reads');
+        return ids;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200)); // room for the second to pass the lock, were there none
+      release();
+      await first;
+      assert.deepEqual(await second, [a.id], 'the second reads the set as the first committed it');
+      assert.deepEqual(order, ['first writes', 'second reads']);
+    });
+
     test('sessions: found by sso token hash only while live; revoke is conditional', async () => {
       const u = await store.users.create(newUser('alice'));
       const id = randomUUID();

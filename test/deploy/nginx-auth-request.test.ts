@@ -285,11 +285,15 @@ describe('forward auth on the protected app', () => {
       ['xsso_session=1; sso_session=good; sso_session_other=3', 'xsso_session=1; sso_session_other=3'],
       // A planted duplicate: rather no cookies than a gateway credential.
       ['sso_session=good; a=1; sso_session=planted', undefined],
+      // The device cookie (issue 9 item 6) is the gateway's too.
+      ['sso_device=d; sso_session=good; a=1', 'a=1'],
+      ['a=1; sso_device=d; sso_session=good; b=2', 'a=1; b=2'],
+      ['sso_session=good; sso_device=d; a=1; sso_device=planted', undefined],
     ];
     for (const [sent, expected] of cases) {
       const seen = appSaw(await toApp('/', { Cookie: sent }));
       assert.equal(seen.headers.cookie, expected, `Cookie: ${sent}`);
-      assert.doesNotMatch(String(seen.headers.cookie ?? ''), /(?:^|;\s*)(?:sso_session|memos_refresh)=/);
+      assert.doesNotMatch(String(seen.headers.cookie ?? ''), /(?:^|;\s*)(?:sso_session|memos_refresh|sso_device)=/);
     }
   });
 

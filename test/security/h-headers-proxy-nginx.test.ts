@@ -72,7 +72,8 @@ function assertAppHeaders(res: NginxResponse, label: string): void {
 
 function assertSecureCookies(setCookie: string[] | undefined, label: string): void {
   const lines = setCookie ?? [];
-  assert.deepEqual(lines.map((l) => l.split('=')[0]).sort(), ['memos_refresh', 'sso_session'], `${label}: both cookies`);
+  // Both session cookies, and the device cookie a password sign-in sets once per sign-in path (issue 9 item 6).
+  assert.deepEqual(lines.map((l) => l.split('=')[0]).sort(), ['memos_refresh', 'sso_device', 'sso_device', 'sso_session'], `${label}: every cookie`);
   for (const line of lines) {
     assert.match(line, /;\s*Secure(?:;|$)/i, `${label}: Secure on ${line.split('=')[0]}`);
     assert.match(line, /;\s*HttpOnly(?:;|$)/i, `${label}: HttpOnly on ${line.split('=')[0]}`);

@@ -2,6 +2,7 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import { AppError } from '../../errors.js';
 import type { NewUser, Role, User, UserPatch, UserRepository, UserState } from '../../users/user.js';
+import type { DatabaseKind } from '../migrations/index.js';
 import type { Database, UserTable } from '../schema.js';
 import { affected, isUniqueViolation } from './errors.js';
 
@@ -33,7 +34,10 @@ function duplicateError(err: unknown, username: string | undefined): AppError {
 }
 
 export class SqlUserRepository implements UserRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly kind: DatabaseKind,
+  ) {}
 
   async findById(id: number): Promise<User | null> {
     const row = await this.db.selectFrom('user').selectAll().where('id', '=', id).executeTakeFirst();
@@ -87,6 +91,21 @@ export class SqlUserRepository implements UserRepository {
       .where('row_status', '=', 'NORMAL')
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  async lockActiveAdminIds(): Promise<number[]> {
+    // FOR UPDATE: the rows are locked until the transaction ends and read as last committed, so two
+    // transactions that each remove an admin see each other's change (no write skew on REPEATABLE READ).
+    // SQLite has no row locks and needs none: its writers run one at a time.
+    const rows = await this.db
+      .selectFrom('user')
+      .select('id')
+      .where('role', '=', 'ADMIN')
+      .where('row_status', '=', 'NORMAL')
+      .orderBy('id')
+      .$if(this.kind === 'mysql', (q) => q.forUpdate())
+      .execute();
+    return rows.map((r) => Number(r.id));
   }
 
   async list(options: { afterId: number; limit: number }): Promise<User[]> {
