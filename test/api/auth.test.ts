@@ -26,7 +26,7 @@ for (const mode of STORAGE_MODES) {
       const [h, p] = String(res.body.accessToken).split('.');
       assert.deepEqual(decode(h!), { alg: 'HS256', kid: 'v1', typ: 'JWT' });
       const claims = decode(p!);
-      assert.deepEqual(Object.keys(claims).sort(), ['aud', 'exp', 'iat', 'iss', 'role', 'sid', 'status', 'sub', 'type', 'username']);
+      assert.deepEqual(Object.keys(claims).sort(), ['aud', 'exp', 'iat', 'iss', 'role', 'sid', 'status', 'sub', 'type', 'username', 'username_locked']);
       assert.equal(claims.sub, String(admin.id));
       assert.equal(new Date(res.body.accessTokenExpiresAt).getTime(), (claims.exp as number) * 1000);
       assert.equal(res.headers['cache-control'], 'no-store');
