@@ -3,9 +3,9 @@
 // header line naming the migrations; restore drops the database's tables and loads the dump with the client.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, createReadStream, createWriteStream, existsSync, mkdtempSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DependencyDownError, invalidArgument } from '../errors.js';
 import { latestMigration as latest, partialPath, type BackupInfo } from './backup-info.js';
 
@@ -37,12 +37,15 @@ function withOptionsFile<T>(parts: MysqlParts, work: (file: string) => Promise<T
   return work(file).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
-function findTool(names: string[]): string {
+/** The first of the tools that runs: spawn looks it up on the PATH itself, and ENOENT moves on to the next name. */
+async function findTool(names: string[]): Promise<string> {
   for (const name of names) {
-    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-      const path = join(dir, name);
-      if (dir !== '' && existsSync(path)) return path;
-    }
+    const runs = await new Promise<boolean>((resolve) => {
+      const child = spawn(name, ['--version'], { stdio: 'ignore' });
+      child.once('error', () => resolve(false));
+      child.once('close', (code) => resolve(code === 0));
+    });
+    if (runs) return name;
   }
   throw new Error(`none of ${names.join(', ')} is installed (apt-get install mariadb-client)`);
 }
@@ -95,7 +98,7 @@ export function readMysqlHeader(file: string): BackupInfo | null {
 
 export async function backupMysql(url: string, out: string): Promise<BackupInfo> {
   const parts = mysqlParts(url);
-  const tool = findTool(DUMP_TOOLS);
+  const tool = await findTool(DUMP_TOOLS);
   const migrations = await mysqlMigrations(url);
   const info: BackupInfo = { kind: 'mysql', schemaVersion: latest(migrations), migrations };
   const partial = partialPath(out);
@@ -129,7 +132,7 @@ export async function backupMysql(url: string, out: string): Promise<BackupInfo>
 
 export async function restoreMysql(url: string, backup: string): Promise<void> {
   const parts = mysqlParts(url);
-  const tool = findTool(CLIENT_TOOLS);
+  const tool = await findTool(CLIENT_TOOLS);
   // Tables a newer schema added would survive the dump's DROP/CREATE of the older ones and break the next migration.
   const mysql = await import('mysql2/promise');
   const connection = await mysql.createConnection({ uri: url, connectTimeout: 2000, multipleStatements: true });
