@@ -63,8 +63,8 @@ const configuration: Configuration = {
   })),
   jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: `test-${port}`, use: 'sig', alg: 'RS256' }] },
   pkce: { required: () => true }, // v9 supports S256 only
-  scopes: ['openid', 'email', 'profile'],
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username', 'picture'] },
+  scopes: ['openid', 'email', 'profile', 'groups'],
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username', 'picture'], groups: ['groups'] },
   conformIdTokenClaims: !opts.claimsInIdToken,
   cookies: {
     names: { session: 'op_session', interaction: 'op_interaction', resume: 'op_interaction_resume' },
