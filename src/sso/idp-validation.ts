@@ -51,7 +51,8 @@ export function checkOAuth2Config(config: UrlConfig, input: OAuth2ConfigInput, s
   for (const key of ['identifier', 'displayName', 'email', 'avatarUrl', 'username'] as const) {
     if (!CLAIM_NAME.test(input.fieldMapping[key])) add(`fieldMapping.${key}`, 'is not a claim name');
   }
-  if (!CLAIM_PATH.test(input.fieldMapping.groups) || input.fieldMapping.groups.split('.').includes('')) add('fieldMapping.groups', 'is not a claim path (names joined by dots)');
+  const groupsPath = input.fieldMapping.groups;
+  if (groupsPath !== '' && (!CLAIM_PATH.test(groupsPath) || groupsPath.split('.').includes(''))) add('fieldMapping.groups', 'is not a claim path (names joined by dots)');
   input.redirectUris.forEach((uri, i) => {
     const problem = findRedirectUriProblem(uri);
     if (problem) add(`redirectUris[${i}]`, problem);
