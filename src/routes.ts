@@ -174,7 +174,7 @@ export function routeTable(deps: Deps): Route[] {
 
     // Groups (groups/): a user's local groups (given by an admin) and upstream ones (from each provider's sign-in).
     { method: 'get', path: '/api/v1/users/:user/groups', access: 'self-or-admin', handlers: [getUserGroupsHandler(deps)] },
-    { method: 'patch', path: '/api/v1/users/:user/groups', access: 'admin', handlers: [patchUserGroupsHandler(deps)] },
+    { method: 'patch', path: '/api/v1/users/:user/groups', access: 'self-or-admin', handlers: [patchUserGroupsHandler(deps)] },
   ];
   return table;
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { originOf, recordAudit } from '../audit/audit-log.js';
 import { requirePrincipal } from '../auth/principal.js';
 import type { Deps } from '../deps.js';
+import { permissionDenied } from '../errors.js';
 import { requireTarget } from '../http/route-access.js';
 import { parseInput } from '../http/validate.js';
 import { MAX_GROUP_NAME_LENGTH, MAX_GROUPS_PER_SOURCE } from './group-name.js';
@@ -26,6 +27,8 @@ const listed = (names: string[]) => names.join(',').slice(0, 1000);
 export function patchUserGroupsHandler(deps: Deps): RequestHandler {
   return async (req, res) => {
     const principal = requirePrincipal(res);
+    // The route resolves {user} for self or admin; only an admin gives groups (a person never grants their own).
+    if (principal.user.role !== 'ADMIN') throw permissionDenied('only an admin can change groups');
     const target = requireTarget(res);
     const body = parseInput(patchGroupsBody, req.body);
     const change = await replaceLocalGroups(deps, target.id, body.localGroups);
