@@ -110,6 +110,7 @@ export const identityProvider = z
     type: z.literal('OAUTH2'),
     title: z.string(),
     identifierFilter: z.string(),
+    groupFilter: z.string().optional().describe('RE2 over the groups the provider sends: a person in none that matches is refused at sign-in'),
     config: z.object({
       oauth2Config: z.object({
         clientId: z.string(),
@@ -124,6 +125,7 @@ export const identityProvider = z
           email: z.string(),
           avatarUrl: z.string(),
           username: z.string().optional(),
+          groups: z.string().optional().describe('claim path of the groups (groups, roles, realm_access.roles)'),
         }),
         issuer: z.string().optional(),
         redirectUris: z.array(z.string()).optional(),
@@ -212,3 +214,13 @@ export const oidcDiscovery = z
     end_session_endpoint: z.string(),
   })
   .meta({ id: 'OpenIdConfiguration' });
+
+// A user's groups (/api/v1/users/{user}/groups): local ones an admin gives, upstream ones each provider sent at the
+// last sign-in through it; `groups` is their union, the list rules, X-Auth-Request-Groups and the OIDC claim use.
+export const userGroups = z
+  .object({
+    groups: z.array(z.string()).describe('effective groups: localGroups ∪ every upstreamGroups entry, sorted'),
+    localGroups: z.array(z.string()),
+    upstreamGroups: z.array(z.object({ identityProvider: z.string().describe('identity-providers/{uid}'), groups: z.array(z.string()) })),
+  })
+  .meta({ id: 'UserGroups' });
