@@ -9,9 +9,10 @@ import { notFound } from '../errors.js';
 import { rfc3339 } from '../http/timestamps.js';
 import { createClient, deleteClient, regenerateClientSecret, requireClient, updateClient } from './client-admin.js';
 import type { OidcClient } from './oidc-storage.js';
+import { isDeploymentClient, listAllOidcClients } from './client-lookup.js';
 import { noParameters, parseInput } from '../http/validate.js';
 
-export function toOidcClientJson(c: OidcClient) {
+export function toOidcClientJson(c: OidcClient, managedBy: 'API' | 'DEPLOYMENT' = 'API') {
   return {
     name: `oidc-clients/${c.clientId}`,
     clientId: c.clientId,
@@ -27,6 +28,9 @@ export function toOidcClientJson(c: OidcClient) {
     refreshTokens: c.refreshTokens,
     idTokenSignedResponseAlg: c.idTokenSignedResponseAlg,
     subjectType: c.subjectType,
+    grantTypes: c.grantTypes,
+    tokenLifetimes: c.tokenLifetimes,
+    managedBy,
     createTime: rfc3339(c.createdAt),
     updateTime: rfc3339(c.updatedAt),
   };
@@ -37,7 +41,7 @@ const actor = (res: Response) => findPrincipal(res)?.user.id ?? null;
 
 export function listOidcClients(deps: Deps): RequestHandler {
   return async (_req, res) => {
-    res.json({ clients: (await deps.store.oidcClients.list()).map(toOidcClientJson) });
+    res.json({ clients: (await listAllOidcClients(deps)).map(({ client, managedBy }) => toOidcClientJson(client, managedBy)) });
   };
 }
 
@@ -51,7 +55,8 @@ export function createOidcClientHandler(deps: Deps): RequestHandler {
 
 export function getOidcClient(deps: Deps): RequestHandler {
   return async (req, res) => {
-    res.json(toOidcClientJson(await requireClient(deps, clientIdOf(req.params))));
+    const clientId = clientIdOf(req.params);
+    res.json(toOidcClientJson(await requireClient(deps, clientId), isDeploymentClient(deps, clientId) ? 'DEPLOYMENT' : 'API'));
   };
 }
 

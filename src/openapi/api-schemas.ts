@@ -193,6 +193,11 @@ export const oidcClient = z
     refreshTokens: z.boolean(),
     idTokenSignedResponseAlg: z.enum(['RS256', 'ES256']),
     subjectType: z.enum(['public', 'pairwise']),
+    grantTypes: z.array(z.enum(['authorization_code', 'refresh_token'])),
+    tokenLifetimes: z
+      .object({ accessToken: z.number().int().nullable(), idToken: z.number().int().nullable(), refreshToken: z.number().int().nullable() })
+      .describe('seconds; null = the OpenID Provider default'),
+    managedBy: z.enum(['API', 'DEPLOYMENT']).describe('DEPLOYMENT: from GATEWAY_OIDC_CLIENTS_FILE, read-only in the API'),
     createTime: time,
     updateTime: time,
   })

@@ -27,7 +27,8 @@ async function open(storage: Storage): Promise<Store> {
 const client = (clientId: string): OidcClient => ({
   clientId, displayName: `App ${clientId}`, redirectUris: ['https://app.example/cb'], postLogoutRedirectUris: [], public: false,
   requirePkce: true, consent: 'ONCE', allowedRoles: ['ADMIN'], allowedUsers: ['users/7'], backchannelLogoutUri: null, refreshTokens: false,
-  idTokenSignedResponseAlg: 'RS256', subjectType: 'public', secretHash: 'ab'.repeat(32), createdAt: T0, updatedAt: T0,
+  idTokenSignedResponseAlg: 'RS256', subjectType: 'public', grantTypes: ['authorization_code'],
+  tokenLifetimes: { accessToken: 600, idToken: null, refreshToken: null }, secretHash: 'ab'.repeat(32), createdAt: T0, updatedAt: T0,
 });
 
 for (const mode of STORAGE_MODES) {
