@@ -60,6 +60,8 @@ import {
   listOidcClients,
   oidcClientActionHandler,
   patchOidcClientHandler,
+  listOidcConsentsHandler,
+  revokeOidcConsentHandler,
 } from './oidc-provider/client-handlers.js';
 import { liftSignInBanHandler } from './auth/sign-in-ban-handlers.js';
 
@@ -170,6 +172,8 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'patch', path: '/api/v1/oidc-clients/:clientId', access: 'admin', handlers: [patchOidcClientHandler(deps)] },
     { method: 'delete', path: '/api/v1/oidc-clients/:clientId', access: 'admin', handlers: [deleteOidcClientHandler(deps)] },
     { method: 'post', path: '/api/v1/oidc-clients/:clientAction', access: 'admin', handlers: [oidcClientActionHandler(deps)] },
+    { method: 'get', path: '/api/v1/users/:user/oidcConsents', access: 'self-or-admin', handlers: [listOidcConsentsHandler(deps)] },
+    { method: 'delete', path: '/api/v1/users/:user/oidcConsents/:clientId', access: 'self-or-admin', handlers: [revokeOidcConsentHandler(deps)] },
   ];
   return table;
 }

@@ -10,6 +10,8 @@ import { rfc3339 } from '../http/timestamps.js';
 import { createClient, deleteClient, regenerateClientSecret, requireClient, updateClient } from './client-admin.js';
 import type { OidcClient } from './oidc-storage.js';
 import { isDeploymentClient, listAllOidcClients } from './client-lookup.js';
+import { listUserConsents, revokeUserConsent } from './consents.js';
+import { requireTarget } from '../http/route-access.js';
 import { noParameters, parseInput } from '../http/validate.js';
 
 export function toOidcClientJson(c: OidcClient, managedBy: 'API' | 'DEPLOYMENT' = 'API') {
@@ -85,5 +87,37 @@ export function oidcClientActionHandler(deps: Deps): RequestHandler {
     const secret = await regenerateClientSecret(deps, match[1]!);
     await recordAudit(deps, 'oidc_client.updated', originOf(req), { actorUserId: actor(res), subject: match[1]!, detail: { secret: 'regenerated' } });
     res.json({ clientSecret: secret });
+  };
+}
+
+const consentName = (userId: number, clientId: string) => `users/${userId}/oidcConsents/${clientId}`;
+
+/** GET /api/v1/users/{user}/oidcConsents: the apps the user let sign them in (self or admin). */
+export function listOidcConsentsHandler(deps: Deps): RequestHandler {
+  return async (_req, res) => {
+    const target = requireTarget(res);
+    const consents = await listUserConsents(deps, target.id);
+    res.json({
+      consents: consents.map((c) => ({
+        name: consentName(target.id, c.clientId),
+        clientId: c.clientId,
+        clientDisplayName: c.clientDisplayName,
+        scopes: c.scopes,
+        remembered: c.remembered,
+        activeGrants: c.grantCount,
+        createTime: c.createTime === null ? null : rfc3339(c.createTime),
+      })),
+    });
+  };
+}
+
+/** DELETE /api/v1/users/{user}/oidcConsents/{clientId}: the app must ask again; its tokens stop working now. */
+export function revokeOidcConsentHandler(deps: Deps): RequestHandler {
+  return async (req, res) => {
+    const target = requireTarget(res);
+    const clientId = clientIdOf(req.params);
+    const { grantsRevoked } = await revokeUserConsent(deps, target.id, clientId);
+    await recordAudit(deps, 'oidc.consent_revoked', originOf(req), { actorUserId: actor(res), subjectUserId: target.id, subject: clientId, detail: { grantsRevoked } });
+    res.json({});
   };
 }

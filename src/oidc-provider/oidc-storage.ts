@@ -104,4 +104,6 @@ export interface OidcConsentRepository {
   find(userId: number, clientId: string): Promise<string[] | null>;
   remember(userId: number, clientId: string, scopes: readonly string[], at: Date): Promise<void>;
   revoke(userId: number, clientId: string): Promise<boolean>;
+  /** Every client a user consented to, by client id, with the scope set and when. */
+  listByUser(userId: number): Promise<{ clientId: string; scopes: string[]; createdAt: Date }[]>;
 }

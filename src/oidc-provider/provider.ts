@@ -26,16 +26,19 @@ import { findOidcClient } from './client-lookup.js';
 import type { DeploymentOidcClients } from './deployment-clients.js';
 import { boundedFetch } from '../sso/outbound-fetch.js';
 
-/** The gateway's own client metadata (client-metadata.ts), as oidc-provider names them on a Client. */
+/**
+ * The gateway's own client metadata (client-metadata.ts) as oidc-provider keeps them on a Client: extra metadata
+ * stays snake_case (only the RFC 7591 names are camelCased).
+ */
 interface GatewayClientFields {
-  gatewayRequirePkce?: boolean;
-  gatewayRefreshTokens?: boolean;
-  gatewayTokenLifetimes?: Partial<ClientTokenLifetimes>;
+  gateway_require_pkce?: boolean;
+  gateway_refresh_tokens?: boolean;
+  gateway_token_lifetimes?: Partial<ClientTokenLifetimes>;
 }
 
 /** A token lifetime of the client (seconds), or the OP's default for that token. */
 function lifetimeOf(client: unknown, token: keyof ClientTokenLifetimes, fallback: number): number {
-  const value = (client as GatewayClientFields | undefined)?.gatewayTokenLifetimes?.[token];
+  const value = (client as GatewayClientFields | undefined)?.gateway_token_lifetimes?.[token];
   return typeof value === 'number' && value > 0 ? value : fallback;
 }
 
@@ -115,7 +118,7 @@ async function buildProvider(deps: OidcDeps, jwks: { keys: unknown[] }): Promise
     enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256'] } as Configuration['enabledJWA'],
     pkce: {
       // RFC 7636 / RFC 9700 §2.1.1: always for public clients; for confidential ones when the client asks for it.
-      required: (_ctx, client) => client.clientAuthMethod === 'none' || (client as unknown as GatewayClientFields).gatewayRequirePkce !== false,
+      required: (_ctx, client) => client.clientAuthMethod === 'none' || (client as unknown as GatewayClientFields).gateway_require_pkce !== false,
     },
     extraClientMetadata: {
       properties: ['gateway_require_pkce', 'gateway_refresh_tokens', 'gateway_token_lifetimes'],
@@ -146,7 +149,7 @@ async function buildProvider(deps: OidcDeps, jwks: { keys: unknown[] }): Promise
     issueRefreshToken: async (_ctx, client, code) => {
       if (!client.grantTypeAllowed('refresh_token')) return false;
       if (code.scopes.has('offline_access')) return true;
-      return (client as unknown as GatewayClientFields).gatewayRefreshTokens === true;
+      return (client as unknown as GatewayClientFields).gateway_refresh_tokens === true;
     },
     rotateRefreshToken: true,
     // A grant is reused only within the gateway session it came from; a new session consents (or skips) anew.

@@ -206,6 +206,18 @@ export const createOidcClientResponse = z
   .object({ client: oidcClient, clientSecret: z.string().optional().describe('shown once; absent for public clients') })
   .meta({ id: 'CreateOidcClientResponse' });
 export const listOidcClientsResponse = z.object({ clients: z.array(oidcClient) }).meta({ id: 'ListOidcClientsResponse' });
+export const oidcConsent = z
+  .object({
+    name: z.string().describe('users/{id}/oidcConsents/{clientId}'),
+    clientId: z.string(),
+    clientDisplayName: z.string().nullable().describe('null when the client is no longer registered'),
+    scopes: z.array(z.string()),
+    remembered: z.boolean().describe('the consent page answer is remembered (consent: ONCE)'),
+    activeGrants: z.number().int(),
+    createTime: time.nullable(),
+  })
+  .meta({ id: 'OidcConsent' });
+export const listOidcConsentsResponse = z.object({ consents: z.array(oidcConsent) }).meta({ id: 'ListOidcConsentsResponse' });
 export const regenerateOidcClientSecretResponse = z.object({ clientSecret: z.string() }).meta({ id: 'RegenerateOidcClientSecretResponse' });
 export const oidcDiscovery = z
   .looseObject({

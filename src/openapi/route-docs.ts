@@ -106,4 +106,6 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'PATCH /api/v1/oidc-clients/{clientId}': json('oidc-clients', 'Update a relying party (fields named by updateMask)', api.oidcClient, { body: patchOidcClientBody, query: patchOidcClientQuery }),
   'DELETE /api/v1/oidc-clients/{clientId}': json('oidc-clients', 'Delete a relying party', api.empty),
   'POST /api/v1/oidc-clients/{clientAction}': json('oidc-clients', '`{clientId}:regenerateSecret`: a new secret (shown once); the old one stops working', api.regenerateOidcClientSecretResponse),
+  'GET /api/v1/users/{user}/oidcConsents': json('oidc-clients', 'The apps a user let sign them in (remembered consents and live grants); self or admin', api.listOidcConsentsResponse),
+  'DELETE /api/v1/users/{user}/oidcConsents/{clientId}': json('oidc-clients', 'Revoke an app: the consent is forgotten and its access and refresh tokens stop working at once; self or admin', api.empty),
 };
