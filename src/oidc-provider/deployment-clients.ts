@@ -94,6 +94,13 @@ export function compileDeploymentOidcClients(input: unknown, file: string, loade
   const seen = new Map<string, number>();
   shape.data.clients.forEach((raw, index) => {
     const label = labelOf(index, raw);
+    // Duplicates are found on the raw id, so an entry with other faults still claims its id.
+    const rawId = (raw as { clientId?: unknown } | null)?.clientId;
+    if (typeof rawId === 'string') {
+      const first = seen.get(rawId);
+      if (first !== undefined) problems.push(`${label}: clientId: is already used by clients[${first}]`);
+      else seen.set(rawId, index);
+    }
     const entry = entrySchema.safeParse(raw);
     if (!entry.success) {
       // zod never quotes the input in these messages, so a misplaced secret is not echoed.
@@ -103,9 +110,6 @@ export function compileDeploymentOidcClients(input: unknown, file: string, loade
     const { comment: _c, clientSecret: _s, clientSecretFile: _f, ...body } = entry.data;
     const secret = readSecret(entry.data, baseDir);
     const client = clientFromInput(body, entry.data.clientId, secret.secret === null ? null : sha256Hex(secret.secret), loadedAt);
-    const first = seen.get(client.clientId);
-    if (first !== undefined) problems.push(`${label}: clientId: is already used by clients[${first}]`);
-    else seen.set(client.clientId, index);
     for (const v of [...secret.violations, ...clientRuleViolations(client)]) problems.push(`${label}: ${v.field}: ${v.description}`);
     clients.push(client);
   });
