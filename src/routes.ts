@@ -61,6 +61,8 @@ import {
   listOidcClients,
   oidcClientActionHandler,
   patchOidcClientHandler,
+  listOidcConsentsHandler,
+  revokeOidcConsentHandler,
 } from './oidc-provider/client-handlers.js';
 import { liftSignInBanHandler } from './auth/sign-in-ban-handlers.js';
 
@@ -175,6 +177,8 @@ export function routeTable(deps: Deps): Route[] {
     // Groups (groups/): a user's local groups (given by an admin) and upstream ones (from each provider's sign-in).
     { method: 'get', path: '/api/v1/users/:user/groups', access: 'self-or-admin', handlers: [getUserGroupsHandler(deps)] },
     { method: 'patch', path: '/api/v1/users/:user/groups', access: 'self-or-admin', handlers: [patchUserGroupsHandler(deps)] },
+    { method: 'get', path: '/api/v1/users/:user/oidcConsents', access: 'self-or-admin', handlers: [listOidcConsentsHandler(deps)] },
+    { method: 'delete', path: '/api/v1/users/:user/oidcConsents/:clientId', access: 'self-or-admin', handlers: [revokeOidcConsentHandler(deps)] },
   ];
   return table;
 }

@@ -15,6 +15,7 @@ export const AUDIT_EVENTS = [
   'oidc.authorize', 'oidc.consent', 'oidc.token', 'oidc.refresh', 'oidc.denied', 'oidc.logout', 'oidc_client.created',
   'oidc_client.updated', 'oidc_client.deleted', 'oidc_signing_key.rotated',
   'user.groups_updated',
+  'oidc.consent_revoked',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

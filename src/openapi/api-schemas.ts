@@ -195,6 +195,11 @@ export const oidcClient = z
     refreshTokens: z.boolean(),
     idTokenSignedResponseAlg: z.enum(['RS256', 'ES256']),
     subjectType: z.enum(['public', 'pairwise']),
+    grantTypes: z.array(z.enum(['authorization_code', 'refresh_token'])),
+    tokenLifetimes: z
+      .object({ accessToken: z.number().int().nullable(), idToken: z.number().int().nullable(), refreshToken: z.number().int().nullable() })
+      .describe('seconds; null = the OpenID Provider default'),
+    managedBy: z.enum(['API', 'DEPLOYMENT']).describe('DEPLOYMENT: from GATEWAY_OIDC_CLIENTS_FILE, read-only in the API'),
     createTime: time,
     updateTime: time,
   })
@@ -203,6 +208,18 @@ export const createOidcClientResponse = z
   .object({ client: oidcClient, clientSecret: z.string().optional().describe('shown once; absent for public clients') })
   .meta({ id: 'CreateOidcClientResponse' });
 export const listOidcClientsResponse = z.object({ clients: z.array(oidcClient) }).meta({ id: 'ListOidcClientsResponse' });
+export const oidcConsent = z
+  .object({
+    name: z.string().describe('users/{id}/oidcConsents/{clientId}'),
+    clientId: z.string(),
+    clientDisplayName: z.string().nullable().describe('null when the client is no longer registered'),
+    scopes: z.array(z.string()),
+    remembered: z.boolean().describe('the consent page answer is remembered (consent: ONCE)'),
+    activeGrants: z.number().int(),
+    createTime: time.nullable(),
+  })
+  .meta({ id: 'OidcConsent' });
+export const listOidcConsentsResponse = z.object({ consents: z.array(oidcConsent) }).meta({ id: 'ListOidcConsentsResponse' });
 export const regenerateOidcClientSecretResponse = z.object({ clientSecret: z.string() }).meta({ id: 'RegenerateOidcClientSecretResponse' });
 export const oidcDiscovery = z
   .looseObject({

@@ -111,4 +111,6 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   // Groups (groups/).
   'GET /api/v1/users/{user}/groups': json('groups', 'The user\'s groups: local (given by admins), upstream (per provider, replaced at each sign-in through it) and their union', api.userGroups),
   'PATCH /api/v1/users/{user}/groups': json('groups', 'Replace the user\'s local groups (admin; audited); upstream groups come only from the providers', api.userGroups, { body: patchGroupsBody }),
+  'GET /api/v1/users/{user}/oidcConsents': json('oidc-clients', 'The apps a user let sign them in (remembered consents and live grants); self or admin', api.listOidcConsentsResponse),
+  'DELETE /api/v1/users/{user}/oidcConsents/{clientId}': json('oidc-clients', 'Revoke an app: the consent is forgotten and its access and refresh tokens stop working at once; self or admin', api.empty),
 };

@@ -206,9 +206,14 @@ for (const mode of STORAGE_MODES) {
       });
 
       test('a public client without PKCE', async () => {
-        const a = await authorize(pub, { code_challenge: '', code_challenge_method: '' });
-        assert.equal(a.code, null);
+        // No code_challenge parameter at all: an empty one would be refused by its format check alone, which says
+        // nothing about whether PKCE is required.
+        const a = await authorizeByFetch(op, freshJar(), {
+          client_id: pub.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 'st', nonce: 'nn',
+        });
+        assert.equal(a.location?.searchParams.get('code') ?? null, null);
         assert.equal(a.location?.searchParams.get('error'), 'invalid_request');
+        assert.match(String(a.location?.searchParams.get('error_description')), /PKCE/);
       });
 
       test('plain PKCE', async () => {
