@@ -21,6 +21,7 @@ import { ProviderDiscovery } from './sso/oidc-client.js';
 import { openSecretBox } from './mfa/open-secret-box.js';
 import type { SecretBox } from './mfa/secret-box.js';
 import { OidcProvider } from './oidc-provider/provider.js';
+import { EventRelay } from './state/event-relay.js';
 
 
 export interface Deps {
@@ -51,6 +52,8 @@ export interface Deps {
   secretBox: SecretBox;
   /** The OpenID Provider (oidc-provider/), null when GATEWAY_OIDC_PROVIDER=false. */
   oidc: OidcProvider | null;
+  /** Carries revocation events to every other process over Redis pub/sub; null without Redis (one process). */
+  relay: EventRelay | null;
 }
 
 export interface DepsOverrides {
@@ -111,7 +114,12 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     providerDiscovery: new ProviderDiscovery(),
     secretBox: await openSecretBox(config, store.settings),
     oidc: null,
+    relay: null,
   };
+  if (config.redis) {
+    deps.relay = new EventRelay(events, config.redis, overrides.redisKeyPrefix ?? 'gw:', logger);
+    await deps.relay.waitUntilSubscribed();
+  }
   if (config.oidcProvider) {
     deps.oidc = new OidcProvider(deps);
     await deps.oidc.start();
@@ -129,5 +137,5 @@ function dependencyProbes(store: Store, ephemeral: EphemeralStore): DependencyPr
 export async function closeDeps(deps: Deps): Promise<void> {
   deps.oidc?.stop();
   await deps.pats.settle();
-  await Promise.allSettled([deps.store.close(), deps.ephemeral.close()]);
+  await Promise.allSettled([deps.store.close(), deps.ephemeral.close(), deps.relay?.close()]);
 }

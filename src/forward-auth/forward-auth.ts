@@ -89,6 +89,22 @@ export class ForwardAuth {
       this.sessions.forgetUser(userId);
       this.pats.forgetUser(userId);
     });
+    deps.events.on('keys-rotated', () => {
+      this.tokens.forgetAll();
+      // Another process rotated: read the ring now rather than at the next periodic reload.
+      deps.keys.reload(deps.clock.now()).then(
+        () => this.tokens.forgetAll(),
+        () => {},
+      );
+    });
+    deps.events.on('caches-stale', () => this.forgetAll());
+  }
+
+  /** Every verify cache starts over (the relay may have missed a revocation). */
+  forgetAll(): void {
+    this.tokens.forgetAll();
+    this.sessions.forgetAll();
+    this.pats.forgetAll();
   }
 
   /** The decision for one request, counted (gateway_verify_requests_total) and timed (…_duration_seconds). */

@@ -1,6 +1,7 @@
 // Personal access tokens at /auth/verify, through the PAT authenticator (deps.pats) behind a bounded
 // cache keyed by the token's SHA-256 (PAT_CACHE_TTL_MS; concurrent misses share one lookup). 'pats-revoked' and
-// 'user-changed' on this replica drop entries at once; a revocation elsewhere is seen when the entry expires
+// 'user-changed' drop entries at once, here and (state/event-relay.ts) on other processes; without Redis delivery
+// a revocation elsewhere is seen when the entry expires
 // (< 5 s), as is a PAT's own expiry.
 import type { PatAuthenticator } from '../auth/authenticate.js';
 import { sha256Hex } from '../auth/secrets.js';
@@ -46,6 +47,12 @@ export class PatCheck {
       this.inFlight.set(hash, started);
     }
     return (await pending)?.identity ?? null;
+  }
+
+  forgetAll(): void {
+    this.generation += 1;
+    this.cache.clear();
+    this.inFlight.clear();
   }
 
   forgetUser(userId: number): void {
