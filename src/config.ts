@@ -50,6 +50,7 @@ const schema = z.object({
   GATEWAY_SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   GATEWAY_OIDC_PROVIDER: bool.default(true),
   GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  GATEWAY_REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'letters, digits, : _ - (at most 64)').default('gw:'),
 });
 
 export type Mode = (typeof MODES)[number];
@@ -98,6 +99,8 @@ export interface Config {
   readonly metrics: { readonly host: string; readonly port: number } | null;
   /** GATEWAY_WORKERS: node:cluster workers sharing the port (1: no cluster); > 1 only with Redis. */
   readonly workers: number;
+  /** GATEWAY_REDIS_KEY_PREFIX: every Redis key and the event relay's channel start with it (default gw:). */
+  readonly redisKeyPrefix: string;
   /** Key material for second-factor secrets at rest; null: derived from the instance secret (BASIC). */
   readonly secretsKey: string | null;
 }
@@ -216,6 +219,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     metrics,
     secretsKey: e.GATEWAY_SECRETS_KEY ?? null,
     workers: e.GATEWAY_WORKERS,
+    redisKeyPrefix: e.GATEWAY_REDIS_KEY_PREFIX,
   };
   return { ok: true, config: deepFreeze(config) };
 }

@@ -77,7 +77,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
   );
   let ephemeral: EphemeralStore;
   if (config.redis) {
-    const redis = new RedisEphemeralStore({ target: config.redis, keyPrefix: overrides.redisKeyPrefix ?? 'gw:' });
+    const redis = new RedisEphemeralStore({ target: config.redis, keyPrefix: overrides.redisKeyPrefix ?? config.redisKeyPrefix });
     try {
       await redis.waitUntilReady();
     } catch (err) {
@@ -117,7 +117,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     relay: null,
   };
   if (config.redis) {
-    deps.relay = new EventRelay(events, config.redis, overrides.redisKeyPrefix ?? 'gw:', logger);
+    deps.relay = new EventRelay(events, config.redis, overrides.redisKeyPrefix ?? config.redisKeyPrefix, logger);
     await deps.relay.waitUntilSubscribed();
   }
   if (config.oidcProvider) {

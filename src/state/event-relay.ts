@@ -41,15 +41,18 @@ export class EventRelay {
     this.subscriber = connectRedis(target, { keyPrefix: '', commandTimeoutMs: 0 });
     this.publisher.on('error', () => {});
     this.subscriber.on('error', () => {});
-    // ioredis re-subscribes by itself after a reconnect; messages sent while it was away are gone.
-    this.subscriber.on('ready', () => {
-      if (this.connectedOnce) this.events.emit('caches-stale');
-      this.connectedOnce = true;
+    // enableOfflineQueue is off: subscribe once connected, and again after every reconnect (messages sent while
+    // it was away are gone, so the caches start over).
+    this.subscribed = new Promise((resolve) => {
+      this.subscriber.on('ready', () => {
+        if (this.connectedOnce) this.events.emit('caches-stale');
+        this.connectedOnce = true;
+        this.subscriber.subscribe(this.channel).then(resolve, (err: unknown) => this.logger.warn({ err }, 'event relay: could not subscribe'));
+      });
     });
     this.subscriber.on('message', (channel: string, text: string) => {
       if (channel === this.channel) this.receive(text);
     });
-    this.subscribed = this.subscriber.subscribe(this.channel).catch((err: unknown) => this.logger.warn({ err }, 'event relay: could not subscribe yet'));
     for (const name of RELAYED_EVENTS) {
       this.events.on(name, (...args: unknown[]) => {
         if (!this.relaying) this.publish(name, args);
