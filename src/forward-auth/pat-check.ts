@@ -55,6 +55,12 @@ export class PatCheck {
     this.inFlight.clear();
   }
 
+  /** The identity when the token's entry is cached and fresh (no promise); undefined: ask check(). */
+  peek(token: string, now: number): Identity | undefined {
+    if (token.length > MAX_PAT_LENGTH) return undefined;
+    return this.cache.peek(sha256Hex(token), now)?.identity;
+  }
+
   forgetUser(userId: number): void {
     this.generation += 1;
     this.cache.deleteWhere((e) => e.identity.userId === userId);

@@ -50,6 +50,12 @@ export class SessionCheck {
     return (await pending)?.identity ?? null;
   }
 
+  /** The identity when the cookie's entry is cached and fresh (no promise); undefined: ask check(). */
+  peek(ssoToken: string, now: number): Identity | undefined {
+    if (!SSO_TOKEN_SHAPE.test(ssoToken)) return undefined;
+    return this.cache.peek(sha256Hex(ssoToken), now)?.identity;
+  }
+
   forgetSessions(ids: readonly string[]): void {
     this.generation += 1;
     const gone = new Set(ids);
