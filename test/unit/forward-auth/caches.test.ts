@@ -169,7 +169,7 @@ describe('access token check', () => {
   });
 
   test('a cached token is refused once its key retires or leaves the ring, by the fast path too, with no event', async () => {
-    const v1 = { kid: 'v1', key: await importHmacKey('0123456789abcdef0123456789abcdef'), createdAt: NOW, retiresAt: new Date(NOW.getTime() + 60_000) };
+    const v1 = { kid: 'v1', key: await importHmacKey('0123456789abcdef0123456789abcdef'), createdAt: NOW, retiresAt: new Date(NOW.getTime() + 1000) };
     const v2 = { kid: 'v2', key: await importHmacKey('fedcba9876543210fedcba9876543210'), createdAt: NOW, retiresAt: null };
     let ring = [v1, v2];
     const keys = new KeyRing([v1], async () => ring);
