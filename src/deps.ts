@@ -76,10 +76,12 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
       : { kind: 'mysql', url: config.database.url, poolSize: config.database.poolSize, queryTimeoutMs: config.database.queryTimeoutMs },
   );
   let ephemeral: EphemeralStore;
+  let redisReady = false;
   if (config.redis) {
     const redis = new RedisEphemeralStore({ target: config.redis, keyPrefix: overrides.redisKeyPrefix ?? config.redisKeyPrefix });
     try {
       await redis.waitUntilReady();
+      redisReady = true;
     } catch (err) {
       // Start anyway: readiness reports it, and the client keeps reconnecting on its own.
       logger.warn({ err }, 'Redis is not reachable yet; SSO and rate limits answer 503 until it is');
@@ -118,7 +120,8 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
   };
   if (config.redis) {
     deps.relay = new EventRelay(events, config.redis, overrides.redisKeyPrefix ?? config.redisKeyPrefix, logger);
-    await deps.relay.waitUntilSubscribed();
+    // Redis down at start: the start goes on (as for the store), and the relay subscribes when Redis answers.
+    if (redisReady) await deps.relay.waitUntilSubscribed();
   }
   if (config.oidcProvider) {
     deps.oidc = new OidcProvider(deps);
