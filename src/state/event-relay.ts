@@ -29,6 +29,8 @@ export class EventRelay {
   private relaying = false;
   private connectedOnce = false;
   private readonly subscribed: Promise<unknown>;
+  /** Publishes not yet answered: close() lets them finish (the admin CLI publishes, then exits). */
+  private readonly pending = new Set<Promise<unknown>>();
 
   constructor(
     private readonly events: EventEmitter<GatewayEvents>,
@@ -61,9 +63,11 @@ export class EventRelay {
   }
 
   private publish(event: string, args: unknown[]): void {
-    this.publisher.publish(this.channel, JSON.stringify({ origin: this.origin, event, args })).catch((err: unknown) => {
+    const sent: Promise<unknown> = this.publisher.publish(this.channel, JSON.stringify({ origin: this.origin, event, args })).catch((err: unknown) => {
       this.logger.warn({ err, event: 'event_relay_publish_failed', relayed: event }, 'event relay: could not publish; other processes see it when their caches expire');
     });
+    this.pending.add(sent);
+    void sent.finally(() => this.pending.delete(sent));
   }
 
   private receive(text: string): void {
@@ -95,6 +99,9 @@ export class EventRelay {
   }
 
   async close(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.pending]), new Promise((r) => (timer = setTimeout(r, 1000)))]);
+    clearTimeout(timer);
     this.publisher.disconnect();
     this.subscriber.disconnect();
   }
