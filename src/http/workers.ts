@@ -32,13 +32,14 @@ export function runWorkerPrimary(config: Config, logger: Logger): void {
     const lived = Date.now() - (startedAt.get(worker.id) ?? 0);
     startedAt.delete(worker.id);
     if (stopping) {
+      logger.info({ worker: worker.id, exitCode: code, signal }, 'worker stopped');
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         logger.info('all workers stopped');
         process.exit(0);
       }
       return;
     }
-    logger.error({ worker: worker.id, code, signal }, 'worker exited unexpectedly');
+    logger.error({ worker: worker.id, exitCode: code, signal }, 'worker exited unexpectedly');
     if (lived < CRASH_LOOP_MS) {
       logger.fatal('a worker died right after starting; stopping every worker');
       stop('crash loop', 1);

@@ -40,7 +40,7 @@ export class EventRelay {
   ) {
     this.channel = `${keyPrefix}events`;
     this.publisher = connectRedis(target, { keyPrefix: '', commandTimeoutMs: 1000 });
-    this.subscriber = connectRedis(target, { keyPrefix: '', commandTimeoutMs: 0 });
+    this.subscriber = connectRedis(target, { keyPrefix: '', commandTimeoutMs: 5000 });
     this.publisher.on('error', () => {});
     this.subscriber.on('error', () => {});
     // enableOfflineQueue is off: subscribe once connected, and again after every reconnect (messages sent while
