@@ -12,6 +12,8 @@ import { DeploymentIdpsError, loadDeploymentIdps } from './sso/deployment-idps.j
 import { describeRedisTarget } from './state/redis-target.js';
 import { DeploymentOidcClientsError, loadDeploymentOidcClients } from './oidc-provider/deployment-clients.js';
 import { createMetricsServer, METRICS_PATH } from './metrics/metrics-server.js';
+import cluster from 'node:cluster';
+import { runWorkerPrimary } from './http/workers.js';
 
 const DRAIN_TIMEOUT_MS = 10_000;
 /** How soon a key rotated on another replica (or by `npm run admin -- rotate-key`) starts signing here. */
@@ -74,6 +76,10 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger(config.logLevel);
+  if (config.workers > 1 && cluster.isPrimary) {
+    runWorkerPrimary(config, logger);
+    return;
+  }
   let deps: Deps;
   try {
     deps = await openDeps(config, { logger });
@@ -87,7 +93,8 @@ async function main(): Promise<void> {
   if (config.mode === 'demo') logger.warn('demo mode: tokens are signed with the public secret "usememos"; never expose this instance');
   const server = createGatewayServer(createRequestListener(deps));
   server.listen(config.port, config.host, () => {
-    logger.info(`sso-gateway listening on ${config.instanceUrl} (port ${config.port}; ${describeStorage(config)})`);
+    const worker = cluster.isWorker ? `, worker ${cluster.worker?.id ?? '?'} of ${config.workers}` : '';
+    logger.info(`sso-gateway listening on ${config.instanceUrl} (port ${config.port}; ${describeStorage(config)}${worker})`);
   });
   server.on('error', (err) => {
     logger.fatal({ err }, 'server error');

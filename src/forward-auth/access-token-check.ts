@@ -2,15 +2,17 @@
 // claims decide: status must be ACTIVE, role and username come from the token. The token's session (`sid`) must
 // be live: its liveness is cached per session for SESSION_CACHE_TTL_MS, the bound the session cookie has, so a
 // cache miss costs one database lookup (DESIGN §7's "no database for access tokens" now holds only for hits).
-// 'sessions-revoked' on this replica drops the entries at once; another replica sees it when its entry expires.
+// 'sessions-revoked' drops the entries at once, on this process and (state/event-relay.ts) on every other.
 // The user's groups come with that same liveness read (one joined query) and are kept beside it; a token's
 // identity is rebuilt when they differ from the ones it was built with. 'groups-changed' drops the user's
-// liveness entries, so new groups count from the next request on this replica (< 5 s elsewhere).
+// liveness entries, so new groups count from the next request (on other processes through the relay).
 // A token without `sid` (issued before it existed) is refused: it lives ≤ 15 min and its session is unknown.
 // To refuse a changed user (archived, demoted) sooner than the token's 15 minutes, a 'user-changed' event on
 // this replica marks the user with the change's millisecond: tokens whose `iat` second is not after it are
 // refused (a token of that very second may predate the change; iat has whole seconds), and the client must
-// refresh (which reads the database). Other replicas do not see the event: there the window is the token's life.
+// refresh (which reads the database). Other processes get the event through the relay. A hit is refused once its
+// key has left the ring or retired; 'keys-rotated' and 'caches-stale' drop every entry (jose verifies again).
+import { decodeProtectedHeader } from 'jose';
 import { ACCESS_TOKEN_TTL_SECONDS, verifyAccessToken } from '../auth/access-token.js';
 import { InvalidTokenError } from '../auth/jwt.js';
 import type { KeyRing } from '../auth/keys.js';
@@ -41,6 +43,8 @@ interface TokenEntry {
   identity: Identity;
   /** The groups `identity` was built with (the liveness entry's list, compared by reference). */
   groups: readonly string[];
+  /** The key that verified it: a hit is refused once the ring no longer holds it, or it has retired. */
+  kid: string;
   sessionId: string;
   issuedAtSeconds: number;
   expiresAt: number;
@@ -75,6 +79,11 @@ export class AccessTokenCheck {
       entry = fresh;
       this.verified.set(token, entry, entry.expiresAt);
     }
+    const key = this.keys.find(entry.kid);
+    if (key === null || (key.retiresAt !== null && key.retiresAt.getTime() <= now)) {
+      this.verified.delete(token);
+      return null;
+    }
     const changed = this.changedAt.get(entry.identity.userId);
     if (changed !== undefined && entry.issuedAtSeconds * 1000 <= changed) return null;
     const liveness = await this.isSessionLive(entry, now);
@@ -86,11 +95,29 @@ export class AccessTokenCheck {
     return entry.identity;
   }
 
-  /** The user's groups changed on this replica: their sessions' entries (and groups) are read again. */
+  /** The user's groups changed: their sessions' entries (and groups) are read again. */
   forgetGroupsOf(userId: number): void {
     this.generation += 1;
     this.liveness.deleteWhere((l) => l.userId === userId);
     this.inFlight.clear();
+  }
+
+  /**
+   * The identity when everything is already known and valid (token verified, key still held, no later change,
+   * session live per cache, groups unchanged), with no promise and no allocation; undefined: ask check().
+   */
+  peek(token: string, now: number): Identity | undefined {
+    const entry = this.verified.peekQuiet(token, now);
+    if (entry === undefined) return undefined;
+    const key = this.keys.find(entry.kid);
+    if (key === null || (key.retiresAt !== null && key.retiresAt.getTime() <= now)) return undefined;
+    const changed = this.changedAt.get(entry.identity.userId);
+    if (changed !== undefined && entry.issuedAtSeconds * 1000 <= changed) return undefined;
+    const liveness = this.liveness.peekQuiet(entry.sessionId, now);
+    if (liveness === undefined || !liveness.live || liveness.groups !== entry.groups) return undefined;
+    this.verified.countHit();
+    this.liveness.countHit();
+    return entry.identity;
   }
 
   /** A user changed at `now`: their earlier tokens stop working here. */
@@ -99,6 +126,14 @@ export class AccessTokenCheck {
     this.changedAt.delete(userId);
     this.changedAt.set(userId, now);
     this.verified.deleteWhere((e) => e.identity.userId === userId);
+  }
+
+  /** The key ring changed, or events may have been missed: every token is verified again, sessions re-read. */
+  forgetAll(): void {
+    this.generation += 1;
+    this.verified.clear();
+    this.liveness.clear();
+    this.inFlight.clear();
   }
 
   /** Sessions revoked on this replica: their tokens fail from the next request on. */
@@ -156,6 +191,7 @@ export class AccessTokenCheck {
       source,
       identity: buildIdentity(source),
       groups: NO_GROUPS,
+      kid: String(decodeProtectedHeader(token).kid),
       sessionId: claims.sessionId,
       issuedAtSeconds: Math.floor(claims.issuedAt.getTime() / 1000),
       expiresAt: claims.expiresAt.getTime(),

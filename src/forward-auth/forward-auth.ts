@@ -101,6 +101,22 @@ export class ForwardAuth {
       this.sessions.forgetUser(userId);
       this.pats.forgetUser(userId);
     });
+    deps.events.on('keys-rotated', () => {
+      this.tokens.forgetAll();
+      // Another process rotated: read the ring now rather than at the next periodic reload.
+      deps.keys.reload(deps.clock.now()).then(
+        () => this.tokens.forgetAll(),
+        () => {},
+      );
+    });
+    deps.events.on('caches-stale', () => this.forgetAll());
+  }
+
+  /** Every verify cache starts over (the relay may have missed a revocation). */
+  forgetAll(): void {
+    this.tokens.forgetAll();
+    this.sessions.forgetAll();
+    this.pats.forgetAll();
   }
 
   /** The decision for one request, counted (gateway_verify_requests_total) and timed (…_duration_seconds). */
@@ -114,6 +130,32 @@ export class ForwardAuth {
       this.metrics.verified('error', (performance.now() - started) / 1000);
       throw err;
     }
+  }
+
+  /**
+   * The decision without a promise when the credential's cache entry is fresh (the common case: nginx asks for
+   * every request of a signed-in user), counted like decide(); null when a lookup or a verification is needed.
+   * Only an identity already proven valid is taken from a cache; every other outcome goes through judge().
+   */
+  decideCached(input: VerifyInput): VerifyDecision | null {
+    // A public target is answered without identity headers, whoever asks: judge() decides it.
+    if (this.hasPublic && input.target.kind === 'ok' && isPublic(this.rules, input.target.target)) return null;
+    const started = performance.now();
+    const now = this.deps.clock.now().getTime();
+    const authorization = input.authorization;
+    let identity: Identity | undefined;
+    if (authorization !== undefined && BEARER_SCHEME.test(authorization)) {
+      const bearer = parseBearer(authorization);
+      if (bearer.kind !== 'token') return null;
+      identity = bearer.token.startsWith(PAT_PREFIX) ? this.pats.peek(bearer.token, now) : this.tokens.peek(bearer.token, now);
+    } else {
+      const ssoToken = input.cookie === undefined ? null : findCookie(input.cookie, SSO_COOKIE);
+      if (ssoToken !== null) identity = this.sessions.peek(ssoToken, now);
+    }
+    if (identity === undefined) return null;
+    const decision = this.authorize(identity, input.target);
+    this.metrics.verified(DECISION_LABELS[decision.kind], (performance.now() - started) / 1000);
+    return decision;
   }
 
   /** A request refused before any decision (two Authorization headers): counted as a bad request. */

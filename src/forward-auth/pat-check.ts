@@ -1,7 +1,8 @@
 // Personal access tokens at /auth/verify, through the PAT authenticator (deps.pats) behind a bounded
-// cache keyed by the token's SHA-256, the owner's groups read on a miss and kept in the entry (PAT_CACHE_TTL_MS; concurrent misses share one lookup). 'pats-revoked' and
-// 'user-changed' on this replica drop entries at once; a revocation elsewhere is seen when the entry expires
-// (< 5 s), as is a PAT's own expiry.
+// cache keyed by the token's SHA-256, the owner's groups read on a miss and kept in the entry (PAT_CACHE_TTL_MS;
+// concurrent misses share one lookup). 'pats-revoked' and 'user-changed' drop entries at once, here and
+// (state/event-relay.ts) on other processes; without Redis delivery a revocation elsewhere is seen when the entry
+// expires (< 5 s), as is a PAT's own expiry.
 import type { PatAuthenticator } from '../auth/authenticate.js';
 import { sha256Hex } from '../auth/secrets.js';
 import { NO_CACHE_METER, type CacheMeter } from '../metrics/metrics.js';
@@ -48,6 +49,18 @@ export class PatCheck {
       this.inFlight.set(hash, started);
     }
     return (await pending)?.identity ?? null;
+  }
+
+  forgetAll(): void {
+    this.generation += 1;
+    this.cache.clear();
+    this.inFlight.clear();
+  }
+
+  /** The identity when the token's entry is cached and fresh (no promise); undefined: ask check(). */
+  peek(token: string, now: number): Identity | undefined {
+    if (token.length > MAX_PAT_LENGTH) return undefined;
+    return this.cache.peek(sha256Hex(token), now)?.identity;
   }
 
   forgetUser(userId: number): void {
