@@ -14,7 +14,8 @@ export interface HourlyCounts {
   bans: number[];
 }
 
-const SIGN_INS = new Set(['signin.success', 'sso.signin']);
+// Every completed sign-in (password, SSO, second step) writes one signin.success (sessions/complete-sign-in.ts).
+const SIGN_INS = new Set(['signin.success']);
 const FAILURES = new Set(['signin.failure', 'sso.denied', 'mfa.failure']);
 const BANS = new Set(['signin.banned', 'mfa.banned']);
 
