@@ -65,6 +65,7 @@ import { liftSignInBanHandler } from './auth/sign-in-ban-handlers.js';
 import { consoleEntry, consoleErrorPage } from './web/console-request.js';
 import { consoleScript, consoleStylesheet } from './web/console-html.js';
 import { rootRedirect, submitSetupForm } from './web/console-setup.js';
+import { asBrowserRoute } from './web/browser-errors.js';
 import {
   showAccountPage,
   submitConsoleSignOut,
@@ -213,7 +214,7 @@ export function routeTable(deps: Deps): Route[] {
     // The console (web/console-*.ts): first run, /account for everyone, /admin for admins. Same guard, same
     // domain functions as the API above; the browser session carries the CSRF token (principal: 'browser').
     { method: 'get', path: '/', access: 'public', principal: 'browser-optional', handlers: [rootRedirect()] },
-    { method: 'post', path: '/auth/setup', access: 'public', bearer: 'ignore', handlers: [session, submitSetupForm(deps)] },
+    { method: 'post', path: '/auth/setup', access: 'public', bearer: 'ignore', handlers: [session, asBrowserRoute(deps, submitSetupForm(deps))] },
     { method: 'get', path: '/auth/assets/console.css', access: 'public', bearer: 'ignore', handlers: [consoleStylesheet] },
     { method: 'get', path: '/auth/assets/console.js', access: 'public', bearer: 'ignore', handlers: [consoleScript] },
     { method: 'post', path: '/console/signout', access: 'signed-in', principal: 'browser', handlers: [submitConsoleSignOut(deps)] },

@@ -4,7 +4,7 @@
 import type { RequestHandler } from 'express';
 import { originOf, recordAudit } from '../audit/audit-log.js';
 import type { Deps } from '../deps.js';
-import { AppError } from '../errors.js';
+import { AppError, permissionDenied } from '../errors.js';
 import { completeSignIn } from '../sessions/complete-sign-in.js';
 import { createUser } from '../users/create-user.js';
 import { usernameSchema } from '../users/username.js';
@@ -16,7 +16,6 @@ export const SETUP_ERRORS = {
   setup_mismatch: 'The two passwords are not the same.',
   setup_invalid: 'Please choose a username (letters, digits, dashes) and a password.',
   setup_weak: 'This password is not accepted. Please choose a longer one.',
-  cross_site: 'This form was sent from another site and was ignored.',
 } as const;
 
 export function renderSetupPage(csrfToken: string, error: string | null): SafeHtml {
@@ -45,7 +44,8 @@ const field = (body: unknown, name: string): string => {
 export function submitSetupForm(deps: Deps): RequestHandler {
   return async (req, res) => {
     const back = (error: keyof typeof SETUP_ERRORS) => res.redirect(303, `/auth?error=${error}`);
-    if (isCrossSite(req, deps.config) || field(req.body, '_csrf') === '' || field(req.body, '_csrf') !== req.session?.csrfToken) return back('cross_site');
+    // Refused like every console form (web/console-request.ts): another site, or no token of this browser session.
+    if (isCrossSite(req, deps.config) || field(req.body, '_csrf') === '' || field(req.body, '_csrf') !== req.session?.csrfToken) throw permissionDenied('cross-site form post refused');
     const username = usernameSchema.safeParse(field(req.body, 'username'));
     const password = field(req.body, 'password');
     if (!username.success || password === '' || password.length > 1024) return back('setup_invalid');
