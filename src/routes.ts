@@ -96,6 +96,13 @@ import {
 } from './web/console-admin-providers.js';
 import { showAuditPage, showKeysPage, submitRotateKey } from './web/console-admin-audit.js';
 import { showSettingsPage, submitSettings } from './web/console-admin-settings.js';
+import { startLinkFlow, submitUnlink } from './web/console-identities.js';
+import {
+  createLinkedIdentityHandler,
+  deleteLinkedIdentityHandler,
+  getLinkedIdentityHandler,
+  listLinkedIdentitiesHandler,
+} from './sso/linked-identity-handlers.js';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete' | 'all';
 
@@ -225,6 +232,8 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'post', path: '/account/sessions/:sessionId/revoke', access: 'signed-in', principal: 'browser', handlers: [submitRevokeSession(deps)] },
     { method: 'post', path: '/account/tokens', access: 'signed-in', principal: 'browser', handlers: [submitCreateToken(deps)] },
     { method: 'post', path: '/account/tokens/:tokenId/revoke', access: 'signed-in', principal: 'browser', handlers: [submitRevokeToken(deps)] },
+    { method: 'get', path: '/account/identities/link/:uid', access: 'signed-in', principal: 'browser', handlers: [startLinkFlow(deps)] },
+    { method: 'post', path: '/account/identities/:idpUid/unlink', access: 'signed-in', principal: 'browser', handlers: [submitUnlink(deps)] },
     { method: 'get', path: '/admin', access: 'admin', principal: 'browser', handlers: [(_req, res) => res.redirect(302, '/admin/users')] },
     { method: 'get', path: '/admin/users', access: 'admin', principal: 'browser', handlers: [showUsersPage(deps)] },
     { method: 'post', path: '/admin/users', access: 'admin', principal: 'browser', handlers: [submitCreateUser(deps)] },
@@ -246,6 +255,11 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'post', path: '/admin/settings', access: 'admin', principal: 'browser', handlers: [submitSettings(deps)] },
     { method: 'get', path: '/admin/keys', access: 'admin', principal: 'browser', handlers: [showKeysPage(deps)] },
     { method: 'post', path: '/admin/keys/rotate', access: 'admin', principal: 'browser', handlers: [submitRotateKey(deps)] },
+    // Linked identities (Memos): list and get (self or admin), link with ssoCredentials (self, interactive), unlink.
+    { method: 'get', path: '/api/v1/users/:user/linkedIdentities', access: 'self-or-admin', handlers: [listLinkedIdentitiesHandler(deps)] },
+    { method: 'post', path: '/api/v1/users/:user/linkedIdentities', access: 'self-interactive', handlers: [createLinkedIdentityHandler(deps)] },
+    { method: 'get', path: '/api/v1/users/:user/linkedIdentities/:idpUid', access: 'self-or-admin', handlers: [getLinkedIdentityHandler(deps)] },
+    { method: 'delete', path: '/api/v1/users/:user/linkedIdentities/:idpUid', access: 'self-or-admin', handlers: [deleteLinkedIdentityHandler(deps)] },
   ];
   return table;
 }

@@ -212,3 +212,7 @@ export const oidcDiscovery = z
     end_session_endpoint: z.string(),
   })
   .meta({ id: 'OpenIdConfiguration' });
+
+// Linked identities (Memos' LinkedIdentity).
+export const linkedIdentity = z.object({ name: z.string(), idpName: z.string(), externUid: z.string() }).meta({ id: 'LinkedIdentity' });
+export const listLinkedIdentitiesResponse = z.object({ linkedIdentities: z.array(linkedIdentity), nextPageToken: z.string() });

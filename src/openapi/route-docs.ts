@@ -14,6 +14,7 @@ import { bodySchema as userUpdateBody, querySchema as userUpdateQuery } from '..
 import { confirmTotpBody, enrollmentBody, enrollmentConfirmBody } from '../mfa/mfa-handlers.js';
 import { createClientBody as createOidcClientBody, patchClientBody as patchOidcClientBody, patchClientQuery as patchOidcClientQuery } from '../oidc-provider/client-input.js';
 import * as api from './api-schemas.js';
+import { createLinkedIdentityBody } from '../sso/linked-identity-handlers.js';
 
 export interface RouteDoc {
   summary: string;
@@ -141,4 +142,10 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /admin/settings': { tag: 'console', kind: 'redirect', summary: 'Console form /admin/settings: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
   'GET /admin/keys': { tag: 'console', kind: 'html', summary: 'Console page /admin/keys (browser session; HTML)' },
   'POST /admin/keys/rotate': { tag: 'console', kind: 'redirect', summary: 'Console form /admin/keys/rotate: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'GET /account/identities/link/{uid}': { tag: 'console', kind: 'redirect', summary: 'Starts linking a provider to the signed-in account (CSRF token in the query): 302 to the provider' },
+  'POST /account/identities/{idpUid}/unlink': { tag: 'console', kind: 'redirect', summary: 'Console form: unlink a provider unless it is the only way in; 303 back' },
+  'GET /api/v1/users/{user}/linkedIdentities': json('users', 'The accounts at identity providers linked to the user', api.listLinkedIdentitiesResponse),
+  'POST /api/v1/users/{user}/linkedIdentities': json('users', 'Link a provider account (the ssoCredentials code exchange); refused when it is linked to another user', api.linkedIdentity, { body: createLinkedIdentityBody }),
+  'GET /api/v1/users/{user}/linkedIdentities/{idpUid}': json('users', 'One linked identity', api.linkedIdentity),
+  'DELETE /api/v1/users/{user}/linkedIdentities/{idpUid}': json('users', 'Unlink a provider account; 400 FailedPrecondition when it is the only way in', api.empty),
 };

@@ -59,7 +59,7 @@ test('console a11y: no serious or critical axe violation on every console page, 
   await setup.setViewportSize({ width: 375, height: 800 });
   for (const path of ['/account', '/admin/users', '/admin/audit']) {
     await setup.goto(`${world.url}${path}`);
-    const overflow = await setup.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await setup.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     assert.ok(overflow <= 0, `${path} at 375 px overflows by ${overflow} px`);
   }
   await setup.goto(`${world.url}/account`);

@@ -32,8 +32,8 @@ test('console PAT: create on /account, copy it from the page, use it, see its la
   const shown = (await page.textContent('#new-token')) ?? '';
   assert.match(shown, /^memos_pat_[0-9A-Za-z]{32}$/);
   await page.click('#copy-token');
-  await page.waitForFunction(() => document.getElementById('copy-token')?.textContent === 'Copied');
-  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  await page.waitForFunction("document.getElementById('copy-token')?.textContent === 'Copied'");
+  const copied = await page.evaluate<string>('navigator.clipboard.readText()');
   assert.equal(copied, shown, 'the copy button puts the token on the clipboard');
   await screenshot(page, 'pat-created');
 

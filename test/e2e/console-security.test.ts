@@ -145,10 +145,9 @@ test('console: markup in a display name, a provider title and an audit row is sh
     const text = (await page.textContent(selector)) ?? '';
     const shown = text.includes(PAYLOAD) || (await page.locator(`input[value="${PAYLOAD.replace(/"/g, '\\"')}"]`).count()) > 0;
     assert.ok(shown, `${path} shows the markup as text`);
-    const injected = await page.evaluate(() => ({
-      ran: (window as unknown as { __xss?: number }).__xss === 1,
-      elements: document.querySelectorAll('img[onerror], script:not([src])').length,
-    }));
+    const injected = await page.evaluate<{ ran: boolean; elements: number }>(
+      "({ ran: window.__xss === 1, elements: document.querySelectorAll('img[onerror], script:not([src])').length })",
+    );
     assert.deepEqual(injected, { ran: false, elements: 0 }, `${path} runs nothing and adds no element`);
   }
   await signedOut.close();
