@@ -27,7 +27,8 @@ async function expectAccessible(page: Page, label: string): Promise<void> {
 /** Every console page (GET routes under /account and /admin, from the route table), with its parameters filled. */
 function pages(kind: 'admin' | 'user'): string[] {
   return routeTable(world.gw.deps)
-    .filter((r) => r.method === 'get' && r.principal === 'browser' && (kind === 'admin' || !r.path.startsWith('/admin')))
+    // The link start is a redirect to the provider, not a page.
+    .filter((r) => r.method === 'get' && r.principal === 'browser' && !r.path.includes('/identities/link/') && (kind === 'admin' || !r.path.startsWith('/admin')))
     .map((r) => r.path.replace(':user', String(userId)).replace(':uid', 'github'))
     .concat(kind === 'admin' ? ['/admin/providers/new?preset=github', '/admin/providers/new?preset=google'] : []);
 }

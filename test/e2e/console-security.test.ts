@@ -38,6 +38,7 @@ async function fill(path: string): Promise<string> {
   return path
     .replace(':user', String(userId))
     .replace(':uid', 'github')
+    .replace(':idpUid', 'github')
     .replace(':tokenId', pat.id)
     .replace(':sessionId', path.startsWith('/admin') ? userSession.id : adminSession.id);
 }
@@ -51,6 +52,7 @@ async function snapshot(): Promise<string> {
     u: [u.id, u.username, u.role, u.state, u.displayName, u.email, u.avatarUrl, u.passwordHash],
     sessions: (await store.sessions.listActiveByUser(u.id, now)).map((s) => s.id),
     pats: (await store.personalAccessTokens.listByUser(u.id)).map((p) => p.id),
+    identities: (await store.identities.listForUser(u.id)).map((l) => [l.provider, l.externUid]),
   })));
   const idps = (await store.idps.list()).map((i) => [i.uid, i.title, JSON.stringify(i.config)]);
   const audit = (await store.auditLogs.list({ beforeId: null, limit: 10_000 })).length;
