@@ -103,6 +103,9 @@ test('console: a cross-site form post to every state-changing console route is r
     const tokenless = await admin.context().request.post(`${world.url}${path}`, { form: FIELDS, maxRedirects: 0 });
     assert.equal(tokenless.status(), 403, `POST ${path} without the CSRF token`);
   }
+  // Starting a link is a GET with the session's token in the query: from another site, or without it, 403.
+  const link = await admin.context().request.get(`${world.url}/account/identities/link/github?_csrf=guess`, { headers: { 'sec-fetch-site': 'same-site' }, maxRedirects: 0 });
+  assert.equal(link.status(), 403, 'GET /account/identities/link/github from another site');
   assert.equal(await snapshot(), before, 'nothing changed');
 });
 
