@@ -34,9 +34,12 @@ export async function linkIdentityToUser(deps: LinkDeps, idp: IdentityProvider, 
   return user;
 }
 
-/** An account registered through SSO got its first link in the same transaction, at the same instant. */
+/**
+ * An account registered through SSO got its first link in the same transaction with the same timestamp
+ * (sso/resolve-user.ts). A link made in the very second of a local sign-up also matches: that errs on refusing.
+ */
 function registeredThroughSso(user: User, links: UserIdentity[]): boolean {
-  return links.some((l) => Math.abs(l.createdAt.getTime() - user.createdAt.getTime()) < 1000);
+  return links.some((l) => Math.floor(l.createdAt.getTime() / 1000) === Math.floor(user.createdAt.getTime() / 1000));
 }
 
 export async function unlinkIdentity(deps: Pick<Deps, 'store'>, user: User, idpUid: string): Promise<void> {
