@@ -97,6 +97,7 @@ import {
 import { showAuditPage, showKeysPage, submitRotateKey } from './web/console-admin-audit.js';
 import { showSettingsPage, submitSettings } from './web/console-admin-settings.js';
 import { startLinkFlow, submitUnlink } from './web/console-identities.js';
+import { showOidcClientsPage, submitDeleteOidcClient } from './web/console-admin-oidc.js';
 import {
   createLinkedIdentityHandler,
   deleteLinkedIdentityHandler,
@@ -255,6 +256,8 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'post', path: '/admin/settings', access: 'admin', principal: 'browser', handlers: [submitSettings(deps)] },
     { method: 'get', path: '/admin/keys', access: 'admin', principal: 'browser', handlers: [showKeysPage(deps)] },
     { method: 'post', path: '/admin/keys/rotate', access: 'admin', principal: 'browser', handlers: [submitRotateKey(deps)] },
+    { method: 'get', path: '/admin/oidc-clients', access: 'admin', principal: 'browser', handlers: [showOidcClientsPage(deps)] },
+    { method: 'post', path: '/admin/oidc-clients/:clientId/delete', access: 'admin', principal: 'browser', handlers: [submitDeleteOidcClient(deps)] },
     // Linked identities (Memos): list and get (self or admin), link with ssoCredentials (self, interactive), unlink.
     { method: 'get', path: '/api/v1/users/:user/linkedIdentities', access: 'self-or-admin', handlers: [listLinkedIdentitiesHandler(deps)] },
     { method: 'post', path: '/api/v1/users/:user/linkedIdentities', access: 'self-interactive', handlers: [createLinkedIdentityHandler(deps)] },

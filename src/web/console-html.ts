@@ -26,7 +26,7 @@ function nav(view: ConsoleView): SafeHtml {
   const link = (href: string, label: string, key: string) =>
     html`<li><a href="${href}"${view.active === key ? html` aria-current="page"` : ''}>${label}</a></li>`;
   const admin = view.user.role === 'ADMIN'
-    ? [link('/admin/users', 'Users', 'users'), link('/admin/providers', 'Identity providers', 'providers'), link('/admin/audit', 'Audit log', 'audit'), link('/admin/settings', 'Settings', 'settings')]
+    ? [link('/admin/users', 'Users', 'users'), link('/admin/providers', 'Identity providers', 'providers'), link('/admin/audit', 'Audit log', 'audit'), link('/admin/settings', 'Settings', 'settings'), link('/admin/oidc-clients', 'OpenID apps', 'oidc')]
     : [];
   return html`<header class="top"><nav aria-label="Console"><ul>${link('/account', 'Account', 'account')}${admin}</ul></nav>
 <form method="post" action="/console/signout" class="inline"><input type="hidden" name="_csrf" value="${view.csrfToken}">

@@ -39,6 +39,7 @@ async function fill(path: string): Promise<string> {
     .replace(':user', String(userId))
     .replace(':uid', 'github')
     .replace(':idpUid', 'github')
+    .replace(':clientId', 'no-such-client')
     .replace(':tokenId', pat.id)
     .replace(':sessionId', path.startsWith('/admin') ? userSession.id : adminSession.id);
 }
