@@ -101,6 +101,7 @@ import { showAuditPage, showKeysPage, submitRotateKey } from './web/console-admi
 import { showSettingsPage, submitSettings } from './web/console-admin-settings.js';
 import { startLinkFlow, submitUnlink } from './web/console-identities.js';
 import { showOidcClientsPage, submitDeleteOidcClient } from './web/console-admin-oidc.js';
+import { submitRevokeApp } from './web/console-apps.js';
 import {
   createLinkedIdentityHandler,
   deleteLinkedIdentityHandler,
@@ -265,6 +266,7 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'post', path: '/admin/settings', access: 'admin', principal: 'browser', handlers: [submitSettings(deps)] },
     { method: 'get', path: '/admin/keys', access: 'admin', principal: 'browser', handlers: [showKeysPage(deps)] },
     { method: 'post', path: '/admin/keys/rotate', access: 'admin', principal: 'browser', handlers: [submitRotateKey(deps)] },
+    { method: 'post', path: '/account/apps/:clientId/revoke', access: 'signed-in', principal: 'browser', handlers: [submitRevokeApp(deps)] },
     { method: 'get', path: '/admin/oidc-clients', access: 'admin', principal: 'browser', handlers: [showOidcClientsPage(deps)] },
     { method: 'post', path: '/admin/oidc-clients/:clientId/delete', access: 'admin', principal: 'browser', handlers: [submitDeleteOidcClient(deps)] },
     // Linked identities (Memos): list and get (self or admin), link with ssoCredentials (self, interactive), unlink.

@@ -155,6 +155,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /api/v1/users/{user}/linkedIdentities': json('users', 'Link a provider account (the ssoCredentials code exchange); refused when it is linked to another user', api.linkedIdentity, { body: createLinkedIdentityBody }),
   'GET /api/v1/users/{user}/linkedIdentities/{idpUid}': json('users', 'One linked identity', api.linkedIdentity),
   'DELETE /api/v1/users/{user}/linkedIdentities/{idpUid}': json('users', 'Unlink a provider account; 400 FailedPrecondition when it is the only way in', api.empty),
+  'POST /account/apps/{clientId}/revoke': { tag: 'console', kind: 'redirect', summary: 'Console form: revoke an OpenID Connect app\'s consent and grants; 303 back' },
   'GET /admin/oidc-clients': { tag: 'console', kind: 'html', summary: 'Console page /admin/oidc-clients (browser session; HTML)' },
   'POST /admin/oidc-clients/{clientId}/delete': { tag: 'console', kind: 'redirect', summary: 'Console form: delete a relying party; 303 back' },
 };

@@ -18,6 +18,7 @@ import { html } from './html.js';
 import { actionButton, csrfField, sendConsolePage } from './console-html.js';
 import { consoleView, redirectWithFlash } from './console-request.js';
 import { renderLinkedIdentities } from './console-identities.js';
+import { renderAppsWithAccess } from './console-apps.js';
 
 const when = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : 'never');
 
@@ -39,6 +40,7 @@ export function showAccountPage(deps: Deps): RequestHandler {
     const [sessions, pats] = await Promise.all([listUserSessions(deps, user.id), listPersonalAccessTokens(deps, user.id)]);
     const view = consoleView(req, res, 'account');
     const identities = await renderLinkedIdentities(deps, user, view.csrfToken);
+    const apps = await renderAppsWithAccess(deps, user, view.csrfToken);
     const t = view.csrfToken;
     const newToken = req.session.consoleNewToken;
     delete req.session.consoleNewToken;
@@ -74,6 +76,7 @@ ${pats.map((p) => html`<tr data-token="${p.id}"><td>${p.description || '(no desc
 <label>Current password (needed when you signed in more than 10 minutes ago) <input type="password" name="password" autocomplete="current-password"></label>
 <button class="button primary" type="submit" id="create-token">Create token</button></form></section>
 ${identities}
+${apps}
 <section aria-labelledby="h-mfa"><h2 id="h-mfa">Second factors</h2>
 <p>Authenticator app and recovery codes: <a href="/auth/mfa/enroll">set up a second factor</a>.</p></section>`;
     sendConsolePage(res, deps.config, 200, 'Your account', view, body);
