@@ -16,6 +16,7 @@ export const AUDIT_EVENTS = [
   'oidc_client.updated', 'oidc_client.deleted', 'oidc_signing_key.rotated',
   'user.groups_updated',
   'oidc.consent_revoked',
+  'identity.linked', 'identity.unlinked',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

@@ -241,3 +241,7 @@ export const userGroups = z
     upstreamGroups: z.array(z.object({ identityProvider: z.string().describe('identity-providers/{uid}'), groups: z.array(z.string()) })),
   })
   .meta({ id: 'UserGroups' });
+
+// Linked identities (Memos' LinkedIdentity).
+export const linkedIdentity = z.object({ name: z.string(), idpName: z.string(), externUid: z.string() }).meta({ id: 'LinkedIdentity' });
+export const listLinkedIdentitiesResponse = z.object({ linkedIdentities: z.array(linkedIdentity), nextPageToken: z.string() });

@@ -2,7 +2,8 @@
 // browser and is fresh, exchange the code with the record's verifier, state and nonce, map and filter the
 // identifier, and find or register the user. Nothing is written before every check has passed, except the
 // outcome's audit row (sso.signin or sso.denied, see sso-audit.ts).
-import type { AuditOrigin } from '../audit/audit-log.js';
+import { recordAudit, type AuditOrigin } from '../audit/audit-log.js';
+import { linkIdentityToUser } from './linked-identities.js';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { sha256Hex, constantTimeEqual } from '../auth/secrets.js';
@@ -28,12 +29,16 @@ export interface FinishFlowInput {
   binding: string | null;
   /** Where the callback came from, for the audit row. */
   origin: AuditOrigin;
+  /** The user the browser's sso_session names: a link flow must end in the session of the user who started it. */
+  signedInUserId?: number | null;
 }
 
 export interface FinishedFlow {
   user: User;
   returnTo: string;
   idp: IdentityProvider;
+  /** True when the flow linked the account to a signed-in user (no new session). */
+  linked?: boolean;
 }
 
 /** The authorization response parameters, each exactly one string (`?state=a&state=b` is refused). */
@@ -74,7 +79,9 @@ function providerError(idp: IdentityProvider, error: string): SsoError {
     : new SsoError('BAD_GATEWAY', 'PROVIDER_ERROR', `identity provider "${name}" reported an error`, { provider: name });
 }
 
-async function completeFlow(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, record: FlowRecord, params: URLSearchParams): Promise<FinishedFlow> {
+async function completeFlow(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, record: FlowRecord, params: URLSearchParams, signedInUserId: number | null): Promise<FinishedFlow> {
+  // A link flow that comes back in another user's session (or none) is refused before the code is used.
+  if (record.linkUserId !== undefined && record.linkUserId !== signedInUserId) throw flowInvalid();
   const idp = await findIdpByUid(deps, record.idp);
   if (!idp) throw new SsoError('NOT_FOUND', 'PROVIDER_NOT_FOUND', 'identity provider not found');
   const error = params.get('error');
@@ -88,6 +95,10 @@ async function completeFlow(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdp
     expectedNonce: record.nonce,
   });
   const profile = requireAllowedProfile(idp, claims);
+  if (record.linkUserId !== undefined) {
+    const user = await linkIdentityToUser(deps, idp, profile, record.linkUserId);
+    return { user, idp, returnTo: safeReturnTo(deps.config, record.returnTo), linked: true };
+  }
   const user = await resolveSsoUser(deps, idp, profile);
   return { user, idp, returnTo: safeReturnTo(deps.config, record.returnTo) };
 }
@@ -103,8 +114,9 @@ export async function finishSsoFlow(deps: Pick<Deps, 'clock' | 'config' | 'deplo
     const params = readCallbackParams(input.query);
     record = await takeRecordOfState(deps, params);
     requireFreshOwnRecord(deps, record, input.binding);
-    const finished = await completeFlow(deps, record, params);
-    await recordSsoSignIn(deps, input.origin, finished.idp.uid, finished.user, 'callback');
+    const finished = await completeFlow(deps, record, params, input.signedInUserId ?? null);
+    if (finished.linked) await recordAudit(deps, 'identity.linked', input.origin, { actorUserId: finished.user.id, subjectUserId: finished.user.id, subject: finished.idp.uid });
+    else await recordSsoSignIn(deps, input.origin, finished.idp.uid, finished.user, 'callback');
     return finished;
   } catch (err) {
     if (err instanceof SsoError && record !== null) {
