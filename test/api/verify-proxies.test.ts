@@ -132,3 +132,33 @@ describe('forward auth for every proxy', () => {
     assert.equal(bannedApi.status, 429);
   });
 });
+
+describe('the proxy endpoints from a peer that is not a trusted proxy', () => {
+  let gw: TestGateway;
+  let rules: RulesFile;
+
+  before(async () => {
+    rules = writeRulesFile({ rules: [{ host: 'app.example.test', path: '/admin', allow: { roles: ['ADMIN'] } }] });
+    gw = await startTestGateway('embedded', { env: forwardAuthEnv(rules, { GATEWAY_TRUSTED_PROXIES: '192.0.2.1' }) });
+  });
+
+  after(async () => {
+    await gw.close();
+    rules.remove();
+  });
+
+  test('Host and path (Envoy) or X-Forwarded-* (Traefik/Caddy) are not believed: no return URL, no target judged', async () => {
+    const html = { Accept: 'text/html' };
+    const envoy = await asEnvoy(gw, 'GET', `${APP}/notes`, html);
+    assert.equal(envoy.status, 302);
+    assert.equal(envoy.headers.location, SIGN_IN_PAGE);
+    const fwd = await gw.http.get('/auth/verify/forward-auth').set({ ...html, 'X-Forwarded-Host': 'app.example.test', 'X-Forwarded-Uri': '/notes' });
+    assert.equal(fwd.status, 302);
+    assert.equal(fwd.headers.location, SIGN_IN_PAGE);
+    // A signed-in user: with rules present and no believable target, the answer is 403 (fail closed).
+    const admin = await createAdmin(gw);
+    const user = await signIn(gw, (await createUser(gw, {}, admin)).username, 'correct horse battery staple');
+    const judged = await asEnvoy(gw, 'GET', `${APP}/`, ssoCookie(user.jar.get('sso_session')!));
+    assert.equal(judged.status, 403);
+  });
+});
