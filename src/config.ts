@@ -49,6 +49,7 @@ const schema = z.object({
     .optional(),
   GATEWAY_SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   GATEWAY_OIDC_PROVIDER: bool.default(true),
+  GATEWAY_OIDC_CLIENTS_FILE: z.string().min(1).optional(),
 });
 
 export type Mode = (typeof MODES)[number];
@@ -97,6 +98,8 @@ export interface Config {
   readonly metrics: { readonly host: string; readonly port: number } | null;
   /** Key material for second-factor secrets at rest; null: derived from the instance secret (BASIC). */
   readonly secretsKey: string | null;
+  /** Relying parties managed by the deployment (GATEWAY_OIDC_CLIENTS_FILE), read-only in the API. */
+  readonly oidcClientsFile: string | null;
 }
 
 interface Limit {
@@ -196,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     },
     metrics,
     secretsKey: e.GATEWAY_SECRETS_KEY ?? null,
+    oidcClientsFile: e.GATEWAY_OIDC_CLIENTS_FILE ?? null,
   };
   return { ok: true, config: deepFreeze(config) };
 }

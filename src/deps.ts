@@ -21,6 +21,7 @@ import { ProviderDiscovery } from './sso/oidc-client.js';
 import { openSecretBox } from './mfa/open-secret-box.js';
 import type { SecretBox } from './mfa/secret-box.js';
 import { OidcProvider } from './oidc-provider/provider.js';
+import { loadDeploymentOidcClients, type DeploymentOidcClients } from './oidc-provider/deployment-clients.js';
 
 
 export interface Deps {
@@ -51,6 +52,8 @@ export interface Deps {
   secretBox: SecretBox;
   /** The OpenID Provider (oidc-provider/), null when GATEWAY_OIDC_PROVIDER=false. */
   oidc: OidcProvider | null;
+  /** Relying parties of GATEWAY_OIDC_CLIENTS_FILE, loaded (and checked) once at start, frozen. */
+  deploymentOidcClients: DeploymentOidcClients;
 }
 
 export interface DepsOverrides {
@@ -67,6 +70,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
   // AccessRulesError with file:line:column).
   const deploymentIdps = loadDeploymentIdps(config, clock.now());
   const accessRules = loadAccessRules(config.accessRulesFile);
+  const deploymentOidcClients = loadDeploymentOidcClients(config, clock.now());
   const store = await openStore(
     config.database.kind === 'sqlite'
       ? { kind: 'sqlite', file: config.database.file }
@@ -112,6 +116,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     providerDiscovery: new ProviderDiscovery(),
     secretBox: await openSecretBox(config, store.settings),
     oidc: null,
+    deploymentOidcClients,
   };
   if (config.oidcProvider) {
     deps.oidc = new OidcProvider(deps);

@@ -5,4 +5,6 @@ export interface GatewayEvents {
   'user-changed': [userId: number];
   /** Personal access tokens deleted (revoked one by one, or all of a user's at once). */
   'pats-revoked': [userId: number, tokenIds: string[]];
+  /** A user's groups changed (an admin's local groups, or a sign-in that brought other upstream groups). */
+  'groups-changed': [userId: number];
 }

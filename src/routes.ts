@@ -40,6 +40,7 @@ import { stylesheet } from './web/stylesheet.js';
 import { serveOpenApiDocument } from './openapi/openapi-document.js';
 import { listSessionsHandler, revokeSessionHandler, signOutEverywhereHandler } from './users/session-handlers.js';
 import { deleteUserHandler, getUserHandler, listUsersHandler, patchUserHandler } from './users/user-admin-handlers.js';
+import { getUserGroupsHandler, patchUserGroupsHandler } from './groups/group-handlers.js';
 import {
   confirmEnrollmentTotp,
   confirmTotp,
@@ -60,6 +61,8 @@ import {
   listOidcClients,
   oidcClientActionHandler,
   patchOidcClientHandler,
+  listOidcConsentsHandler,
+  revokeOidcConsentHandler,
 } from './oidc-provider/client-handlers.js';
 import { liftSignInBanHandler } from './auth/sign-in-ban-handlers.js';
 
@@ -172,6 +175,12 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'patch', path: '/api/v1/oidc-clients/:clientId', access: 'admin', handlers: [patchOidcClientHandler(deps)] },
     { method: 'delete', path: '/api/v1/oidc-clients/:clientId', access: 'admin', handlers: [deleteOidcClientHandler(deps)] },
     { method: 'post', path: '/api/v1/oidc-clients/:clientAction', access: 'admin', handlers: [oidcClientActionHandler(deps)] },
+
+    // Groups (groups/): a user's local groups (given by an admin) and upstream ones (from each provider's sign-in).
+    { method: 'get', path: '/api/v1/users/:user/groups', access: 'self-or-admin', handlers: [getUserGroupsHandler(deps)] },
+    { method: 'patch', path: '/api/v1/users/:user/groups', access: 'self-or-admin', handlers: [patchUserGroupsHandler(deps)] },
+    { method: 'get', path: '/api/v1/users/:user/oidcConsents', access: 'self-or-admin', handlers: [listOidcConsentsHandler(deps)] },
+    { method: 'delete', path: '/api/v1/users/:user/oidcConsents/:clientId', access: 'self-or-admin', handlers: [revokeOidcConsentHandler(deps)] },
   ];
   return table;
 }

@@ -1,4 +1,5 @@
-// The forward-auth decision for one nginx subrequest: who is calling (bearer access token or PAT, else the
+// The forward-auth decision for one nginx subrequest: a target a `public` rule covers passes with no credential
+// read; otherwise who is calling (bearer access token or PAT, else the
 // sso_session cookie; the refresh cookie is never a credential here), then whether the access rules let them
 // reach the original URL. deps.ts builds one per gateway (its caches listen to revocation events), with the access
 // rules loaded at start.
@@ -14,7 +15,7 @@ import { checkReturnUrl } from '../http/return-url.js';
 import type { Store } from '../store/store.js';
 import { AccessTokenCheck } from './access-token-check.js';
 import type { AccessRules } from './access-rules.js';
-import { isAllowed, isAllowedWithoutTarget } from './access-policy.js';
+import { isAllowed, isAllowedWithoutTarget, isPublic } from './access-policy.js';
 import { findCookie } from './cookie-value.js';
 import type { Identity } from './identity.js';
 import type { TargetParse } from './original-request.js';
@@ -42,12 +43,15 @@ export type DenialReason = 'no-credentials' | 'invalid-bearer' | 'invalid-basic'
 
 export type VerifyDecision =
   | { kind: 'allow'; identity: Identity }
+  /** A `public` rule: no credential read, no identity headers. */
+  | { kind: 'public' }
   | { kind: 'bad-request'; reason: DenialReason }
   | { kind: 'unauthenticated'; reason: DenialReason; invalidBearer: boolean; signInUrl: string | null; basic?: boolean }
   | { kind: 'forbidden'; reason: DenialReason; username: string };
 
 const DECISION_LABELS: Readonly<Record<VerifyDecision['kind'], VerifyDecisionLabel>> = {
   allow: 'allow',
+  public: 'allow',
   unauthenticated: 'unauthenticated',
   forbidden: 'forbidden',
   'bad-request': 'bad_request',
@@ -58,7 +62,7 @@ export interface ForwardAuthDeps {
   config: Pick<Config, 'instanceUrl' | 'instanceOrigin' | 'allowedRedirectHosts'>;
   clock: Clock;
   keys: KeyRing;
-  store: Pick<Store, 'sessions'>;
+  store: Pick<Store, 'sessions' | 'groups'>;
   pats: PatAuthenticator;
   events: EventEmitter<GatewayEvents>;
   metrics: Metrics;
@@ -72,6 +76,8 @@ export class ForwardAuth {
   private readonly pats: PatCheck;
   private readonly signInPage: string;
   private readonly metrics: Metrics;
+  /** Whether any rule is `public`: only then is a target judged before the credential. */
+  private readonly hasPublic: boolean;
 
   constructor(
     private readonly deps: ForwardAuthDeps,
@@ -83,7 +89,8 @@ export class ForwardAuth {
       sessions: deps.metrics.cache('access_token_session'),
     });
     this.sessions = new SessionCheck(deps.store, LOOKUP_TIMEOUT_MS, deps.metrics.cache('session_cookie'));
-    this.pats = new PatCheck(deps.pats, LOOKUP_TIMEOUT_MS, deps.metrics.cache('pat'));
+    this.pats = new PatCheck(deps.pats, (userId) => deps.store.groups.listEffective(userId), LOOKUP_TIMEOUT_MS, deps.metrics.cache('pat'));
+    this.hasPublic = rules.rules.some((r) => r.effect === 'allow' && r.allow === 'public');
     this.signInPage = `${deps.config.instanceUrl}/auth`;
     deps.events.on('sessions-revoked', (ids) => {
       this.sessions.forgetSessions(ids);
@@ -92,6 +99,11 @@ export class ForwardAuth {
     deps.events.on('pats-revoked', (_userId, tokenIds) => this.pats.forgetTokens(tokenIds));
     deps.events.on('user-changed', (userId) => {
       this.tokens.forgetUser(userId, deps.clock.now().getTime());
+      this.sessions.forgetUser(userId);
+      this.pats.forgetUser(userId);
+    });
+    deps.events.on('groups-changed', (userId) => {
+      this.tokens.forgetGroupsOf(userId);
       this.sessions.forgetUser(userId);
       this.pats.forgetUser(userId);
     });
@@ -116,6 +128,7 @@ export class ForwardAuth {
   }
 
   private async judge(input: VerifyInput): Promise<VerifyDecision> {
+    if (this.hasPublic && input.target.kind === 'ok' && isPublic(this.rules, input.target.target)) return { kind: 'public' };
     const now = this.deps.clock.now().getTime();
     const authorization = input.authorization;
     let identity: Identity | null = null;

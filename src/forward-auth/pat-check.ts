@@ -1,5 +1,5 @@
 // Personal access tokens at /auth/verify, through the PAT authenticator (deps.pats) behind a bounded
-// cache keyed by the token's SHA-256 (PAT_CACHE_TTL_MS; concurrent misses share one lookup). 'pats-revoked' and
+// cache keyed by the token's SHA-256, the owner's groups read on a miss and kept in the entry (PAT_CACHE_TTL_MS; concurrent misses share one lookup). 'pats-revoked' and
 // 'user-changed' on this replica drop entries at once; a revocation elsewhere is seen when the entry expires
 // (< 5 s), as is a PAT's own expiry.
 import type { PatAuthenticator } from '../auth/authenticate.js';
@@ -26,6 +26,8 @@ export class PatCheck {
 
   constructor(
     private readonly authenticator: PatAuthenticator,
+    /** The user's effective groups, read with the token on a cache miss and kept in the same entry. */
+    private readonly groups: (userId: number) => Promise<string[]>,
     private readonly lookupTimeoutMs: number,
     meter: CacheMeter = NO_CACHE_METER,
   ) {
@@ -65,7 +67,8 @@ export class PatCheck {
     const generation = this.generation;
     const found = await withDeadline(this.authenticator.authenticate(token), this.lookupTimeoutMs);
     if (found === null || found.user.state !== 'NORMAL') return null;
-    const entry: PatEntry = { tokenId: found.tokenId, identity: buildIdentity(found.user) };
+    const groups = await withDeadline(this.groups(found.user.id), this.lookupTimeoutMs);
+    const entry: PatEntry = { tokenId: found.tokenId, identity: buildIdentity(found.user, groups) };
     if (generation === this.generation) this.cache.set(hash, entry, now + PAT_CACHE_TTL_MS);
     return entry;
   }

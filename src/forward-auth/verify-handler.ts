@@ -1,7 +1,8 @@
 // GET (any method) /auth/verify (nginx auth_request: X-Original-URL) and /auth/verify/forward-auth (Traefik,
 // Caddy: X-Forwarded-*) as a plain node:http handler: 200 + identity headers, 401 (+ Location for browsers,
 // WWW-Authenticate always), 403 when a rule denies, 400 for two Authorization headers, 403 also for target headers
-// that disagree, 5xx on any error; never 2xx unless a credential was checked and a rule allowed it. Every answer has
+// that disagree, 5xx on any error; never 2xx unless a credential was checked and a rule allowed it, or a `public`
+// rule covers the target (200 without identity headers). Every answer has
 // an explicit empty body (`Content-Length: 0`: nginx reads a subrequest's body, and a chunked empty one halves
 // its throughput), and an `X-Request-Id` (a trusted proxy's own, else a new one: http/request-id.ts). Target
 // headers are read only when the peer is a trusted proxy (GATEWAY_TRUSTED_PROXIES). app.ts's request listener
@@ -13,6 +14,7 @@ import type { Deps } from '../deps.js';
 import { toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ForwardAuth, VerifyDecision, VerifyInput } from './forward-auth.js';
+import { PUBLIC_ALLOW_HEADERS } from './identity.js';
 import { ABSENT, parseExtAuthzTarget, parseTargetHeaders, type TargetParse, type TargetSource } from './original-request.js';
 import { WWW_BASIC } from '../auth/basic-credentials.js';
 import { hasRepeatedAuthorization } from '../http/repeated-header.js';
@@ -103,6 +105,9 @@ function answer(res: ServerResponse, decision: VerifyDecision, requestId: string
     case 'allow':
       res.writeHead(200, decision.identity.allowHeaders.concat('X-Request-Id', requestId));
       break;
+    case 'public':
+      res.writeHead(200, PUBLIC_ALLOW_HEADERS.concat('X-Request-Id', requestId));
+      break;
     case 'unauthenticated': {
       if (decision.signInUrl !== null && source !== 'auth-request') {
         res.writeHead(302, ['Location', decision.signInUrl, ...NO_STORE_EMPTY, 'X-Request-Id', requestId]);
@@ -162,7 +167,7 @@ export function serveVerify(
     forwardAuth
       .decide(readVerifyInput(req, trusted, source))
       .then((decision) => {
-        if (decision.kind !== 'allow' && logger.isLevelEnabled('debug')) {
+        if (decision.kind !== 'allow' && decision.kind !== 'public' && logger.isLevelEnabled('debug')) {
           logger.debug({ event: 'verify_denied', outcome: decision.kind, reason: decision.reason, reqId: id }, 'forward auth denied');
         }
         try {

@@ -13,6 +13,7 @@ import { createUserQuery, createUserSchema } from '../users/user-handlers.js';
 import { bodySchema as userUpdateBody, querySchema as userUpdateQuery } from '../users/user-update-input.js';
 import { confirmTotpBody, enrollmentBody, enrollmentConfirmBody } from '../mfa/mfa-handlers.js';
 import { createClientBody as createOidcClientBody, patchClientBody as patchOidcClientBody, patchClientQuery as patchOidcClientQuery } from '../oidc-provider/client-input.js';
+import { patchGroupsBody } from '../groups/group-handlers.js';
 import * as api from './api-schemas.js';
 
 export interface RouteDoc {
@@ -107,4 +108,10 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'PATCH /api/v1/oidc-clients/{clientId}': json('oidc-clients', 'Update a relying party (fields named by updateMask)', api.oidcClient, { body: patchOidcClientBody, query: patchOidcClientQuery }),
   'DELETE /api/v1/oidc-clients/{clientId}': json('oidc-clients', 'Delete a relying party', api.empty),
   'POST /api/v1/oidc-clients/{clientAction}': json('oidc-clients', '`{clientId}:regenerateSecret`: a new secret (shown once); the old one stops working', api.regenerateOidcClientSecretResponse),
+
+  // Groups (groups/).
+  'GET /api/v1/users/{user}/groups': json('groups', 'The user\'s groups: local (given by admins), upstream (per provider, replaced at each sign-in through it) and their union', api.userGroups),
+  'PATCH /api/v1/users/{user}/groups': json('groups', 'Replace the user\'s local groups (admin; audited); upstream groups come only from the providers', api.userGroups, { body: patchGroupsBody }),
+  'GET /api/v1/users/{user}/oidcConsents': json('oidc-clients', 'The apps a user let sign them in (remembered consents and live grants); self or admin', api.listOidcConsentsResponse),
+  'DELETE /api/v1/users/{user}/oidcConsents/{clientId}': json('oidc-clients', 'Revoke an app: the consent is forgotten and its access and refresh tokens stop working at once; self or admin', api.empty),
 };

@@ -49,7 +49,7 @@ function readCallbackParams(query: Record<string, unknown>): URLSearchParams {
 }
 
 /** Takes the flow record the state names (single use): a state that names none is refused. */
-async function takeRecordOfState(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, params: URLSearchParams): Promise<FlowRecord> {
+async function takeRecordOfState(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, params: URLSearchParams): Promise<FlowRecord> {
   const state = params.get('state');
   if (!isWellFormedState(state)) throw flowInvalid();
   const record = await takeFlowRecord(deps.ephemeral, state);
@@ -57,7 +57,7 @@ async function takeRecordOfState(deps: Pick<Deps, 'clock' | 'config' | 'deployme
   return record;
 }
 
-function requireFreshOwnRecord(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, record: FlowRecord, binding: string | null): void {
+function requireFreshOwnRecord(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, record: FlowRecord, binding: string | null): void {
   if (deps.clock.now().getTime() - record.createdAt > FLOW_TTL_MS) throw flowInvalid();
   // Login CSRF: the record must have been created by this browser (RFC 6819 §4.4.1.8).
   if (binding === null || !constantTimeEqual(sha256Hex(binding), record.binding)) {
@@ -74,7 +74,7 @@ function providerError(idp: IdentityProvider, error: string): SsoError {
     : new SsoError('BAD_GATEWAY', 'PROVIDER_ERROR', `identity provider "${name}" reported an error`, { provider: name });
 }
 
-async function completeFlow(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, record: FlowRecord, params: URLSearchParams): Promise<FinishedFlow> {
+async function completeFlow(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, record: FlowRecord, params: URLSearchParams): Promise<FinishedFlow> {
   const idp = await findIdpByUid(deps, record.idp);
   if (!idp) throw new SsoError('NOT_FOUND', 'PROVIDER_NOT_FOUND', 'identity provider not found');
   const error = params.get('error');
@@ -97,7 +97,7 @@ function safeReturnTo(config: Config, returnTo: string): string {
 }
 
 /** Finishes the flow; the outcome, either way, is an audit row naming the provider (once the state named one). */
-export async function finishSsoFlow(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, input: FinishFlowInput): Promise<FinishedFlow> {
+export async function finishSsoFlow(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, input: FinishFlowInput): Promise<FinishedFlow> {
   let record: FlowRecord | null = null;
   try {
     const params = readCallbackParams(input.query);

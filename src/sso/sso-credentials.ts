@@ -26,7 +26,7 @@ export interface SsoCredentials {
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 const NAME = /^identity-providers\/([^/]+)$/;
 
-async function findIdpByReference(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, credentials: SsoCredentials): Promise<IdentityProvider | null> {
+async function findIdpByReference(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, credentials: SsoCredentials): Promise<IdentityProvider | null> {
   if (credentials.idpName !== undefined && credentials.idpName !== '') {
     const match = NAME.exec(credentials.idpName);
     if (!match) throw invalidArgument(`invalid identity provider name: ${credentials.idpName.slice(0, 100)}`, [], 'PROVIDER_NOT_FOUND');
@@ -42,7 +42,7 @@ async function findIdpByReference(deps: Pick<Deps, 'clock' | 'config' | 'deploym
 }
 
 /** Signs in with `ssoCredentials`; the outcome, either way, is an audit row naming the provider. */
-export async function signInWithSsoCredentials(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, credentials: SsoCredentials, origin: AuditOrigin): Promise<User> {
+export async function signInWithSsoCredentials(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, credentials: SsoCredentials, origin: AuditOrigin): Promise<User> {
   let idp: IdentityProvider | null = null;
   try {
     idp = await findIdpByReference(deps, credentials);
@@ -56,7 +56,7 @@ export async function signInWithSsoCredentials(deps: Pick<Deps, 'clock' | 'confi
   }
 }
 
-async function exchangeCredentials(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, idp: IdentityProvider, credentials: SsoCredentials): Promise<User> {
+async function exchangeCredentials(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, idp: IdentityProvider, credentials: SsoCredentials): Promise<User> {
   const redirectUri = requireAllowedRedirectUri(deps.config, idp, credentials.redirectUri);
   const codeVerifier = credentials.codeVerifier ?? '';
   if (!VERIFIER.test(codeVerifier)) {

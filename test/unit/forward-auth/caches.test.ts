@@ -115,12 +115,13 @@ describe('access token check', () => {
   function liveSessions() {
     const state = { lookups: 0, revoked: false };
     const sessions = {
-      async findById(id: string): Promise<Session | null> {
+      async findByIdWithGroups(id: string): Promise<{ session: Session; groups: string[] } | null> {
         state.lookups += 1;
-        return {
+        const session: Session = {
           id, userId: id === SID ? 7 : 8, clientInfo: { userAgent: '', ipAddress: '', deviceType: '', os: '', browser: '' },
           createdAt: NOW, lastActiveAt: NOW, expiresAt: new Date(NOW.getTime() + 86_400_000), revokedAt: state.revoked ? NOW : null,
         };
+        return { session, groups: [] };
       },
     };
     return { state, sessions };
