@@ -101,6 +101,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
   const metrics = prometheus ?? noMetrics;
   const events = new EventEmitter<GatewayEvents>();
   const pats = new StorePatAuthenticator(store, clock, logger);
+  const regulation = new Regulator(config.regulation, ephemeral, '', metrics);
   const deps: Deps = {
     config,
     clock,
@@ -111,12 +112,12 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     passwords,
     events,
     lifecycle: { draining: false },
-    regulation: new Regulator(config.regulation, ephemeral, '', metrics),
+    regulation,
     pats,
     deploymentIdps,
     metrics,
     metricsExporter: prometheus,
-    forwardAuth: new ForwardAuth({ config, clock, keys, store, pats, events, metrics }, accessRules),
+    forwardAuth: new ForwardAuth({ config, clock, keys, store, pats, events, metrics, regulation }, accessRules),
     providerDiscovery: new ProviderDiscovery(),
     secretBox: await openSecretBox(config, store.settings),
     oidc: null,
