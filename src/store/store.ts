@@ -28,6 +28,8 @@ import type { OidcClientRepository, OidcConsentRepository, OidcModelRepository, 
 import { SqlOidcModelRepository } from './sql/oidc-models.js';
 import { SqlOidcClientRepository } from './sql/oidc-clients.js';
 import { SqlOidcConsentRepository, SqlOidcSigningKeyRepository } from './sql/oidc-keys.js';
+import type { PasskeyRepository } from '../mfa/passkey.js';
+import { SqlPasskeyRepository } from './sql/passkeys.js';
 
 export interface Repositories {
   users: UserRepository;
@@ -43,6 +45,7 @@ export interface Repositories {
   oidcClients: OidcClientRepository;
   oidcKeys: OidcSigningKeyRepository;
   oidcConsents: OidcConsentRepository;
+  passkeys: PasskeyRepository;
 }
 
 export interface Store extends Repositories {
@@ -74,6 +77,7 @@ function repositories(db: Kysely<Database> | Transaction<Database>, kind: Databa
     oidcClients: new SqlOidcClientRepository(db),
     oidcKeys: new SqlOidcSigningKeyRepository(db),
     oidcConsents: new SqlOidcConsentRepository(db),
+    passkeys: new SqlPasskeyRepository(db),
   };
 }
 
