@@ -49,7 +49,7 @@ export async function removeTotp(deps: EnrolDeps, user: User, origin: AuditOrigi
   await recordAudit(deps, 'mfa.removed', origin, { actorUserId: user.id, subjectUserId: user.id, subject: user.username, detail: { method: 'totp' } });
 }
 
-async function replaceRecoveryCodes(deps: EnrolDeps, user: User): Promise<string[]> {
+export async function replaceRecoveryCodes(deps: Pick<EnrolDeps, 'store' | 'clock' | 'secretBox'>, user: User): Promise<string[]> {
   const codes = generateRecoveryCodes();
   const hashes = codes.map((c) => deps.secretBox.hash(normalizeRecoveryCode(c)!));
   await deps.store.transaction((tx) => tx.secondFactors.replaceRecoveryCodes(user.id, hashes, deps.clock.now()));

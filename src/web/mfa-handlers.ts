@@ -11,6 +11,7 @@ import { listSecondFactorMethods } from '../mfa/second-factor-policy.js';
 import { finishSecondStep, requirePendingSignIn, type SecondStep } from '../mfa/sign-in-step.js';
 import { beginTotpEnrollment, confirmTotpEnrollment } from '../mfa/totp-enrollment.js';
 import { completeSignIn } from '../sessions/complete-sign-in.js';
+import { amrOf } from '../sessions/sign-in-method.js';
 import { signInPageUrl } from './browser-errors.js';
 import { isCrossSite } from './signin-handlers.js';
 import { sendPage } from './html.js';
@@ -75,15 +76,16 @@ export function submitSecondFactorForm(deps: Deps): RequestHandler {
     if ((totpCode === '') === (recoveryCode === '')) return back('missing_code');
     const found = await pendingOf(deps, req, res, 'verify');
     if (!found) return;
+    let verified;
     try {
-      await finishSecondStep(deps, found.mfaToken, totpCode ? { totpCode } : { recoveryCode }, originOf(req));
+      ({ verified } = await finishSecondStep(deps, found.mfaToken, totpCode ? { totpCode } : { recoveryCode }, originOf(req)));
     } catch (err) {
       const code = mfaErrorFor(err);
       if (code === null) throw err;
       return back(code);
     }
     delete req.session.pendingSignIn;
-    await completeSignIn(deps, req, res, found.user);
+    await completeSignIn(deps, req, res, found.user, amrOf('pwd', verified?.method ?? null));
     res.redirect(303, found.returnTo);
   };
 }
@@ -118,7 +120,7 @@ export function submitEnrollmentForm(deps: Deps): RequestHandler {
     await markEnrolled(deps, found.mfaToken, found.pending);
     const { user } = await finishSecondStep(deps, found.mfaToken, null, originOf(req));
     delete req.session.pendingSignIn;
-    await completeSignIn(deps, req, res, user);
+    await completeSignIn(deps, req, res, user, amrOf('pwd', 'totp'));
     sendPage(res, deps.config, 200, 'Save your recovery codes', renderRecoveryCodesPage({ codes: recoveryCodes ?? [], continueTo: found.returnTo }));
   };
 }
