@@ -45,7 +45,7 @@ export async function confirmTotpEnrollment(deps: EnrolDeps, user: User, code: s
 /** Removes TOTP; when no factor is left the recovery codes go too (they recover a factor, not replace one). */
 export async function removeTotp(deps: EnrolDeps, user: User, origin: AuditOrigin): Promise<void> {
   if (!(await deps.store.secondFactors.deleteTotp(user.id))) throw notFound('TOTP is not enrolled');
-  await deps.store.secondFactors.deleteRecoveryCodes(user.id);
+  if ((await deps.store.passkeys.listByUser(user.id)).length === 0) await deps.store.secondFactors.deleteRecoveryCodes(user.id);
   await recordAudit(deps, 'mfa.removed', origin, { actorUserId: user.id, subjectUserId: user.id, subject: user.username, detail: { method: 'totp' } });
 }
 
@@ -58,8 +58,8 @@ export async function replaceRecoveryCodes(deps: Pick<EnrolDeps, 'store' | 'cloc
 
 /** A new set of ten; the old set stops working. Only for a user who has a factor. */
 export async function regenerateRecoveryCodes(deps: EnrolDeps, user: User, origin: AuditOrigin): Promise<string[]> {
-  const totp = await deps.store.secondFactors.findTotp(user.id);
-  if (totp?.state !== 'ACTIVE') throw failedPrecondition('enrol a second factor before generating recovery codes');
+  const [totp, passkeys] = await Promise.all([deps.store.secondFactors.findTotp(user.id), deps.store.passkeys.listByUser(user.id)]);
+  if (totp?.state !== 'ACTIVE' && passkeys.length === 0) throw failedPrecondition('enrol a second factor before generating recovery codes');
   const codes = await replaceRecoveryCodes(deps, user);
   await recordAudit(deps, 'mfa.recovery_codes_regenerated', origin, { actorUserId: user.id, subjectUserId: user.id, subject: user.username });
   return codes;
@@ -70,6 +70,7 @@ export async function resetSecondFactors(deps: EnrolDeps, admin: User, target: U
   await deps.store.transaction(async (tx) => {
     await tx.secondFactors.deleteTotp(target.id);
     await tx.secondFactors.deleteRecoveryCodes(target.id);
+    await tx.passkeys.deleteAllForUser(target.id);
   });
   await recordAudit(deps, 'mfa.reset', origin, { actorUserId: admin.id, subjectUserId: target.id, subject: target.username });
 }

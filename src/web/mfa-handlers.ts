@@ -63,7 +63,7 @@ export function showSecondFactorPage(deps: Deps): RequestHandler {
     const found = await pendingOf(deps, req, res, 'verify');
     if (!found) return;
     const methods = await listSecondFactorMethods(deps, found.user.id);
-    sendPage(res, deps.config, 200, 'Two-step verification', renderSecondFactorPage({ methods, errorMessage: mfaPageErrorMessage(req.query.error) }));
+    sendPage(res, deps.config, 200, 'Two-step verification', renderSecondFactorPage({ methods, errorMessage: mfaPageErrorMessage(req.query.error) }), { scripts: methods.includes('PASSKEY') });
   };
 }
 

@@ -30,7 +30,7 @@ export function showSignInPage(deps: Deps): RequestHandler {
       returnTo: checkReturnUrl(deps.config, req.query.redirect) ?? '/',
       errorMessage: findPageErrorMessage(req.query.error),
     });
-    sendPage(res, deps.config, 200, title, body);
+    sendPage(res, deps.config, 200, title, body, { scripts: true });
   };
 }
 
