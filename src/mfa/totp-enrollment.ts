@@ -7,9 +7,10 @@ import { getGeneralSetting } from '../settings/general-setting.js';
 import type { User } from '../users/user.js';
 import { generateRecoveryCodes, normalizeRecoveryCode } from './recovery-codes.js';
 import { generateTotpSecret, matchTotpStep, totpUri } from './totp.js';
-import { totpContext } from './verify-second-factor.js';
+import { mfaAccountKey, totpContext } from './verify-second-factor.js';
 
 type EnrolDeps = Pick<Deps, 'store' | 'clock' | 'logger' | 'secretBox' | 'config'>;
+type ConfirmDeps = EnrolDeps & Pick<Deps, 'regulation'>;
 
 export interface PendingTotp {
   secret: string;
@@ -26,13 +27,19 @@ export async function beginTotpEnrollment(deps: EnrolDeps, user: User): Promise<
 }
 
 /** Confirms the pending secret with a code; returns the new recovery codes when this is the user's first factor. */
-export async function confirmTotpEnrollment(deps: EnrolDeps, user: User, code: string, origin: AuditOrigin): Promise<{ recoveryCodes: string[] | null }> {
+export async function confirmTotpEnrollment(deps: ConfirmDeps, user: User, code: string, origin: AuditOrigin): Promise<{ recoveryCodes: string[] | null }> {
+  // Wrong confirming codes count like wrong second factors (per account and address): a stolen session or
+  // mfaToken cannot try codes without end; a right one clears the count it was made under, as a sign-in does.
+  const account = mfaAccountKey(user);
+  await deps.regulation.beginSignInAttempt(account, origin.ipAddress);
   const record = await deps.store.secondFactors.findTotp(user.id);
   if (!record) throw failedPrecondition('no TOTP enrolment is pending: start one first');
   if (record.state === 'ACTIVE') throw failedPrecondition('TOTP is already enabled');
   const secret = deps.secretBox.open(record.sealedSecret, totpContext(user.id));
   const step = secret === null ? null : matchTotpStep(secret, code.trim(), deps.clock.now());
+  if (step === null) await deps.regulation.recordSignInFailure(account, origin.ipAddress);
   if (step === null) throw invalidArgument('the code does not match the new secret', [{ field: 'code', description: 'does not match' }]);
+  await deps.regulation.recordSignInSuccess(account, origin.ipAddress);
   const firstFactor = (await deps.store.secondFactors.countUnusedRecoveryCodes(user.id)) === 0;
   if (!(await deps.store.secondFactors.activateTotp(user.id, step, deps.clock.now()))) {
     throw failedPrecondition('no TOTP enrolment is pending: start one first');

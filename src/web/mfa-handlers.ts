@@ -111,6 +111,7 @@ export function submitEnrollmentForm(deps: Deps): RequestHandler {
     try {
       ({ recoveryCodes } = await confirmTotpEnrollment(deps, found.user, code, originOf(req)));
     } catch (err) {
+      if (err instanceof AppError && err.code === 'RESOURCE_EXHAUSTED') return res.redirect(303, '/auth/mfa/enroll?error=too_many_attempts');
       // A wrong code shows a new secret: the old one was on screen next to the form that failed.
       if (err instanceof AppError && (err.code === 'INVALID_ARGUMENT' || err.code === 'FAILED_PRECONDITION')) {
         return res.redirect(303, '/auth/mfa/enroll?error=invalid_code');
