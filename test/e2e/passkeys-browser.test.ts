@@ -107,6 +107,16 @@ describe('passkeys in the browser', () => {
       assert.deepEqual(await amrOfBrowser(context), ['pwd', 'hwk', 'user', 'mfa']);
       assert.ok((await gw.deps.store.passkeys.listByUser(user.userId))[0]!.counter > counterAfterSignIn, 'the counter moved on');
       assert.deepEqual(cspViolations, [], 'no script was refused by the CSP');
+
+      // The factors page lists the passkey with a remove button; removing it ends the other sessions (the two
+      // earlier sign-ins of this test, only forgotten by the browser), not this one.
+      assert.ok((await gw.deps.store.sessions.listActiveByUser(user.userId, gw.clock.now())).length >= 3);
+      await page.click(`#remove-passkey-${afterSignIn.id}`);
+      await page.waitForSelector('#no-factors');
+      assert.deepEqual(await gw.deps.store.passkeys.listByUser(user.userId), []);
+      const live = await gw.deps.store.sessions.listActiveByUser(user.userId, gw.clock.now());
+      const current = await findSessionIdOfSsoToken(gw.deps, (await ssoCookie(context))!);
+      assert.deepEqual(live.map((x) => x.id), [current], 'only the session that removed it is left');
     } finally {
       await context.close();
     }
