@@ -18,7 +18,7 @@ import { beginPasskeyAuthentication, beginPasskeyRegistration, finishPasskeyRegi
 import { requirePendingSignIn } from './sign-in-step.js';
 import { API_PASSKEY_BINDING, mfaBinding } from './webauthn-challenge.js';
 
-export const passkeyOptionsBody = z.object({ mfaToken: z.string().min(1).max(128).optional() });
+export const passkeyOptionsBody = z.object({ mfaToken: z.string().min(1).max(128).optional() }).strict();
 export const createPasskeyBody = z.object({ name: passkeyNameSchema, response: registrationResponseSchema });
 
 export function toPasskeyJson(p: PasskeyRecord) {
@@ -65,7 +65,7 @@ export function deletePasskeyHandler(deps: Deps): RequestHandler {
 /** POST /api/v1/auth/passkey:options: a sign-in challenge (any discoverable passkey), or the pending user's own. */
 export function passkeyAuthenticationOptionsHandler(deps: Deps): RequestHandler {
   return async (req, res) => {
-    const { mfaToken } = parseInput(passkeyOptionsBody, req.body ?? {});
+    const { mfaToken } = parseInput(passkeyOptionsBody, req.body === undefined ? {} : req.body);
     if (mfaToken === undefined) {
       res.json({ options: await beginPasskeyAuthentication(deps, { purpose: 'sign-in', userId: null, binding: API_PASSKEY_BINDING }) });
       return;

@@ -52,7 +52,7 @@ function browserSessionId(req: Request): string {
 export function passkeySignInOptions(deps: Deps): RequestHandler {
   return async (req, res) => {
     requireOwnOrigin(deps, req);
-    parseInput(emptyBody, req.body ?? {});
+    parseInput(emptyBody, req.body === undefined ? {} : req.body);
     const options = await beginPasskeyAuthentication(deps, { purpose: 'sign-in', userId: null, binding: browserBinding(browserSessionId(req)) });
     res.json({ options });
   };
@@ -81,7 +81,7 @@ async function pendingOfBrowser(deps: Deps, req: Request) {
 export function secondFactorPasskeyOptions(deps: Deps): RequestHandler {
   return async (req, res) => {
     requireOwnOrigin(deps, req);
-    parseInput(emptyBody, req.body ?? {});
+    parseInput(emptyBody, req.body === undefined ? {} : req.body);
     const found = await pendingOfBrowser(deps, req);
     const options = await beginPasskeyAuthentication(deps, { purpose: 'second-factor', userId: found.user.id, binding: mfaBinding(found.mfaToken) });
     res.json({ options });
@@ -136,7 +136,7 @@ export function showFactorsPage(deps: Deps): RequestHandler {
 export function passkeyRegistrationOptions(deps: Deps): RequestHandler {
   return async (req, res) => {
     requireOwnOrigin(deps, req);
-    parseInput(emptyBody, req.body ?? {});
+    parseInput(emptyBody, req.body === undefined ? {} : req.body);
     const { user, session } = await requireSignedIn(deps, req, true);
     res.json({ options: await beginPasskeyRegistration(deps, user, sessionBinding(session.id)) });
   };
