@@ -108,6 +108,24 @@ import {
   getLinkedIdentityHandler,
   listLinkedIdentitiesHandler,
 } from './sso/linked-identity-handlers.js';
+import {
+  createPasskeyHandler,
+  deletePasskeyHandler,
+  passkeyAuthenticationOptionsHandler,
+  passkeyRegistrationOptionsHandler,
+} from './mfa/passkey-handlers.js';
+import {
+  deletePasskeyFromPage,
+  deleteTotpFromPage,
+  passkeyRegistrationOptions,
+  passkeySignIn,
+  passkeySignInOptions,
+  registerPasskey,
+  secondFactorPasskey,
+  secondFactorPasskeyOptions,
+  showFactorsPage,
+} from './web/passkey-handlers.js';
+import { passkeysScript, webauthnScript } from './web/assets.js';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete' | 'all';
 
@@ -276,6 +294,24 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'post', path: '/api/v1/users/:user/linkedIdentities', access: 'self-interactive', handlers: [createLinkedIdentityHandler(deps)] },
     { method: 'get', path: '/api/v1/users/:user/linkedIdentities/:idpUid', access: 'self-or-admin', handlers: [getLinkedIdentityHandler(deps)] },
     { method: 'delete', path: '/api/v1/users/:user/linkedIdentities/:idpUid', access: 'self-or-admin', handlers: [deleteLinkedIdentityHandler(deps)] },
+    // Passkeys (mfa/passkeys.ts). API: registration and removal (step-up as for TOTP), the sign-in challenge (the
+    // assertion goes to /api/v1/auth/signin). Browser (web/passkey-handlers.ts, JSON from /auth/assets/passkeys.js):
+    // passwordless sign-in, the second step, and the signed-in person's factors page.
+    { method: 'post', path: '/api/v1/users/:user/passkeys\\:options', access: 'self-interactive', handlers: [passkeyRegistrationOptionsHandler(deps)] },
+    { method: 'post', path: '/api/v1/users/:user/passkeys', access: 'self-interactive', handlers: [createPasskeyHandler(deps)] },
+    { method: 'delete', path: '/api/v1/users/:user/passkeys/:passkeyId', access: 'self-interactive', handlers: [deletePasskeyHandler(deps)] },
+    { method: 'post', path: '/api/v1/auth/passkey\\:options', access: 'public', bearer: 'ignore', handlers: [passkeyAuthenticationOptionsHandler(deps)] },
+    { method: 'get', path: '/auth/assets/webauthn.js', access: 'public', bearer: 'ignore', handlers: [webauthnScript] },
+    { method: 'get', path: '/auth/assets/passkeys.js', access: 'public', bearer: 'ignore', handlers: [passkeysScript] },
+    { method: 'post', path: '/auth/passkey/options', access: 'public', bearer: 'ignore', handlers: [session, ensureCsrfToken, passkeySignInOptions(deps)] },
+    { method: 'post', path: '/auth/passkey', access: 'public', bearer: 'ignore', handlers: [session, passkeySignIn(deps)] },
+    { method: 'post', path: '/auth/mfa/passkey/options', access: 'public', bearer: 'ignore', handlers: [session, secondFactorPasskeyOptions(deps)] },
+    { method: 'post', path: '/auth/mfa/passkey', access: 'public', bearer: 'ignore', handlers: [session, secondFactorPasskey(deps)] },
+    { method: 'get', path: '/auth/factors', access: 'public', bearer: 'ignore', handlers: [showFactorsPage(deps)] },
+    { method: 'post', path: '/auth/factors/passkeys/options', access: 'public', bearer: 'ignore', handlers: [passkeyRegistrationOptions(deps)] },
+    { method: 'post', path: '/auth/factors/passkeys', access: 'public', bearer: 'ignore', handlers: [registerPasskey(deps)] },
+    { method: 'post', path: '/auth/factors/passkeys/:passkeyId/delete', access: 'public', bearer: 'ignore', handlers: [deletePasskeyFromPage(deps)] },
+    { method: 'post', path: '/auth/factors/totp/delete', access: 'public', bearer: 'ignore', handlers: [deleteTotpFromPage(deps)] },
   ];
   return table;
 }

@@ -15,6 +15,10 @@ import { toUserJson } from '../users/user-json.js';
 import { signInWithPassword } from './password-sign-in.js';
 import { beginSecondStep, finishSecondStep, secondStepError } from '../mfa/sign-in-step.js';
 import { proofFrom } from '../mfa/verify-second-factor.js';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { authenticationResponseSchema, verifyPasskeyAssertion } from '../mfa/passkeys.js';
+import { API_PASSKEY_BINDING, mfaBinding } from '../mfa/webauthn-challenge.js';
+import { amrOf } from '../sessions/sign-in-method.js';
 import { findPrincipal, requirePrincipal } from './principal.js';
 import {
   findSessionIdOfRefreshToken,
@@ -42,8 +46,12 @@ export const signInSchema = z.object({
       mfaToken: z.string().min(1).max(128),
       totpCode: z.string().max(16).optional(),
       recoveryCode: z.string().max(64).optional(),
+      /** A passkey assertion (navigator.credentials.get, as JSON) for POST /api/v1/auth/passkey:options' challenge. */
+      passkey: authenticationResponseSchema.optional(),
     })
     .optional(),
+  /** A passwordless sign-in with a discoverable passkey (mfa/passkeys.ts). */
+  passkeyCredentials: z.object({ response: authenticationResponseSchema }).optional(),
 });
 
 export function signIn(deps: Deps): RequestHandler {
@@ -51,6 +59,7 @@ export function signIn(deps: Deps): RequestHandler {
     const body = parseInput(signInSchema, req.body);
     let user: User;
     let recoveryCodesRemaining: number | undefined;
+    let amr = amrOf(body.ssoCredentials ? 'fed' : 'pwd');
     if (body.passwordCredentials) {
       const { username, password } = body.passwordCredentials;
       user = await signInWithPassword(deps, username, password, originOf(req), { deviceToken: readDeviceCookie(req) });
@@ -58,17 +67,23 @@ export function signIn(deps: Deps): RequestHandler {
       const step = await beginSecondStep(deps, user);
       if (step.kind !== 'none') throw secondStepError(step);
     } else if (body.secondFactorCredentials) {
-      const { mfaToken, totpCode, recoveryCode } = body.secondFactorCredentials;
-      const proof = totpCode === undefined && recoveryCode === undefined ? null : proofFrom({ totpCode, recoveryCode });
+      const { mfaToken, totpCode, recoveryCode, passkey } = body.secondFactorCredentials;
+      const proof = passkey !== undefined
+        ? (totpCode === undefined && recoveryCode === undefined ? { passkey: passkey as AuthenticationResponseJSON, binding: mfaBinding(mfaToken) } : proofFrom({}))
+        : totpCode === undefined && recoveryCode === undefined ? null : proofFrom({ totpCode, recoveryCode });
       const finished = await finishSecondStep(deps, mfaToken, proof, originOf(req));
       user = finished.user;
+      amr = amrOf('pwd', finished.verified?.method ?? null);
       if (finished.verified?.method === 'recovery_code') recoveryCodesRemaining = finished.verified.recoveryCodesRemaining;
+    } else if (body.passkeyCredentials) {
+      ({ user } = await verifyPasskeyAssertion(deps, { purpose: 'sign-in', userId: null, binding: API_PASSKEY_BINDING }, body.passkeyCredentials.response as AuthenticationResponseJSON, originOf(req)));
+      amr = amrOf('passkey');
     } else if (body.ssoCredentials) {
       user = await signInWithSsoCredentials(deps, body.ssoCredentials, originOf(req));
     } else {
       throw invalidArgument('invalid credentials');
     }
-    const session = await completeSignIn(deps, req, res, user, body.ssoCredentials ? 'fed' : 'pwd');
+    const session = await completeSignIn(deps, req, res, user, amr);
     // A password sign-in (with its second factor, if any) marks this client as the owner's device (spared the
     // per-account lock next time).
     if (!body.ssoCredentials) await rememberDevice(deps, req, res, user.id);

@@ -11,7 +11,9 @@ import { requireTarget } from '../http/route-access.js';
 import { rfc3339 } from '../http/timestamps.js';
 import { noParameters, parseInput } from '../http/validate.js';
 import type { User } from '../users/user.js';
+import { revokeOtherSessions } from '../sessions/revoke-user-access.js';
 import { markEnrolled } from './pending-sign-in.js';
+import { toPasskeyJson } from './passkey-handlers.js';
 import { requirePendingSignIn } from './sign-in-step.js';
 import {
   beginTotpEnrollment,
@@ -29,7 +31,7 @@ export const enrollmentConfirmBody = z.object({ mfaToken: z.string().min(1).max(
  * Step-up for changing factors: an interactive sign-in (the route's access level already refuses personal
  * access tokens) younger than 10 minutes. No password alternative: a password alone must not move a factor.
  */
-function requireRecentSignIn(deps: Deps, res: Response): User {
+export function requireRecentSignIn(deps: Deps, res: Response): User {
   const principal = requirePrincipal(res);
   if (principal.via !== 'access-token') throw permissionDenied('changing second factors needs an interactive sign-in, not a personal access token');
   const session = principal.session;
@@ -60,6 +62,7 @@ export function deleteTotp(deps: Deps): RequestHandler {
   return async (req, res) => {
     const user = requireRecentSignIn(deps, res);
     await removeTotp(deps, user, originOf(req));
+    await revokeOtherSessions(deps, user.id, requirePrincipal(res).session?.id);
     res.json({});
   };
 }
@@ -75,14 +78,15 @@ export function regenerateRecoveryCodesHandler(deps: Deps): RequestHandler {
 export function listSecondFactors(deps: Deps): RequestHandler {
   return async (_req, res) => {
     const target = requireTarget(res);
-    const [totp, remaining] = await Promise.all([
+    const [totp, remaining, passkeys] = await Promise.all([
       deps.store.secondFactors.findTotp(target.id),
       deps.store.secondFactors.countUnusedRecoveryCodes(target.id),
+      deps.store.passkeys.listByUser(target.id),
     ]);
     const active = totp?.state === 'ACTIVE';
     res.json({
       totp: active ? { enabled: true, createTime: rfc3339(totp.confirmedAt ?? totp.createdAt) } : { enabled: false },
-      passkeys: [],
+      passkeys: passkeys.map(toPasskeyJson),
       recoveryCodesRemaining: remaining,
     });
   };

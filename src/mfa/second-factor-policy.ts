@@ -14,13 +14,15 @@ export type SecondFactorDecision =
 
 /** The factors a user can sign in with now, in the order the API lists them. */
 export async function listSecondFactorMethods(deps: Pick<Deps, 'store'>, userId: number): Promise<SecondFactorMethod[]> {
-  const [totp, codes] = await Promise.all([
+  const [totp, codes, passkeys] = await Promise.all([
     deps.store.secondFactors.findTotp(userId),
     deps.store.secondFactors.countUnusedRecoveryCodes(userId),
+    deps.store.passkeys.listByUser(userId),
   ]);
   const methods: SecondFactorMethod[] = [];
   if (totp?.state === 'ACTIVE') methods.push('TOTP');
   if (codes > 0) methods.push('RECOVERY_CODE');
+  if (passkeys.length > 0) methods.push('PASSKEY');
   return methods;
 }
 

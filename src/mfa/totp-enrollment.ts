@@ -7,9 +7,10 @@ import { getGeneralSetting } from '../settings/general-setting.js';
 import type { User } from '../users/user.js';
 import { generateRecoveryCodes, normalizeRecoveryCode } from './recovery-codes.js';
 import { generateTotpSecret, matchTotpStep, totpUri } from './totp.js';
-import { totpContext } from './verify-second-factor.js';
+import { mfaAccountKey, totpContext } from './verify-second-factor.js';
 
 type EnrolDeps = Pick<Deps, 'store' | 'clock' | 'logger' | 'secretBox' | 'config'>;
+type ConfirmDeps = EnrolDeps & Pick<Deps, 'regulation'>;
 
 export interface PendingTotp {
   secret: string;
@@ -26,13 +27,19 @@ export async function beginTotpEnrollment(deps: EnrolDeps, user: User): Promise<
 }
 
 /** Confirms the pending secret with a code; returns the new recovery codes when this is the user's first factor. */
-export async function confirmTotpEnrollment(deps: EnrolDeps, user: User, code: string, origin: AuditOrigin): Promise<{ recoveryCodes: string[] | null }> {
+export async function confirmTotpEnrollment(deps: ConfirmDeps, user: User, code: string, origin: AuditOrigin): Promise<{ recoveryCodes: string[] | null }> {
+  // Wrong confirming codes count like wrong second factors (per account and address): a stolen session or
+  // mfaToken cannot try codes without end; a right one clears the count it was made under, as a sign-in does.
+  const account = mfaAccountKey(user);
+  await deps.regulation.beginSignInAttempt(account, origin.ipAddress);
   const record = await deps.store.secondFactors.findTotp(user.id);
   if (!record) throw failedPrecondition('no TOTP enrolment is pending: start one first');
   if (record.state === 'ACTIVE') throw failedPrecondition('TOTP is already enabled');
   const secret = deps.secretBox.open(record.sealedSecret, totpContext(user.id));
   const step = secret === null ? null : matchTotpStep(secret, code.trim(), deps.clock.now());
+  if (step === null) await deps.regulation.recordSignInFailure(account, origin.ipAddress);
   if (step === null) throw invalidArgument('the code does not match the new secret', [{ field: 'code', description: 'does not match' }]);
+  await deps.regulation.recordSignInSuccess(account, origin.ipAddress);
   const firstFactor = (await deps.store.secondFactors.countUnusedRecoveryCodes(user.id)) === 0;
   if (!(await deps.store.secondFactors.activateTotp(user.id, step, deps.clock.now()))) {
     throw failedPrecondition('no TOTP enrolment is pending: start one first');
@@ -45,11 +52,11 @@ export async function confirmTotpEnrollment(deps: EnrolDeps, user: User, code: s
 /** Removes TOTP; when no factor is left the recovery codes go too (they recover a factor, not replace one). */
 export async function removeTotp(deps: EnrolDeps, user: User, origin: AuditOrigin): Promise<void> {
   if (!(await deps.store.secondFactors.deleteTotp(user.id))) throw notFound('TOTP is not enrolled');
-  await deps.store.secondFactors.deleteRecoveryCodes(user.id);
+  if ((await deps.store.passkeys.listByUser(user.id)).length === 0) await deps.store.secondFactors.deleteRecoveryCodes(user.id);
   await recordAudit(deps, 'mfa.removed', origin, { actorUserId: user.id, subjectUserId: user.id, subject: user.username, detail: { method: 'totp' } });
 }
 
-async function replaceRecoveryCodes(deps: EnrolDeps, user: User): Promise<string[]> {
+export async function replaceRecoveryCodes(deps: Pick<EnrolDeps, 'store' | 'clock' | 'secretBox'>, user: User): Promise<string[]> {
   const codes = generateRecoveryCodes();
   const hashes = codes.map((c) => deps.secretBox.hash(normalizeRecoveryCode(c)!));
   await deps.store.transaction((tx) => tx.secondFactors.replaceRecoveryCodes(user.id, hashes, deps.clock.now()));
@@ -58,8 +65,8 @@ async function replaceRecoveryCodes(deps: EnrolDeps, user: User): Promise<string
 
 /** A new set of ten; the old set stops working. Only for a user who has a factor. */
 export async function regenerateRecoveryCodes(deps: EnrolDeps, user: User, origin: AuditOrigin): Promise<string[]> {
-  const totp = await deps.store.secondFactors.findTotp(user.id);
-  if (totp?.state !== 'ACTIVE') throw failedPrecondition('enrol a second factor before generating recovery codes');
+  const [totp, passkeys] = await Promise.all([deps.store.secondFactors.findTotp(user.id), deps.store.passkeys.listByUser(user.id)]);
+  if (totp?.state !== 'ACTIVE' && passkeys.length === 0) throw failedPrecondition('enrol a second factor before generating recovery codes');
   const codes = await replaceRecoveryCodes(deps, user);
   await recordAudit(deps, 'mfa.recovery_codes_regenerated', origin, { actorUserId: user.id, subjectUserId: user.id, subject: user.username });
   return codes;
@@ -70,6 +77,7 @@ export async function resetSecondFactors(deps: EnrolDeps, admin: User, target: U
   await deps.store.transaction(async (tx) => {
     await tx.secondFactors.deleteTotp(target.id);
     await tx.secondFactors.deleteRecoveryCodes(target.id);
+    await tx.passkeys.deleteAllForUser(target.id);
   });
   await recordAudit(deps, 'mfa.reset', origin, { actorUserId: admin.id, subjectUserId: target.id, subject: target.username });
 }

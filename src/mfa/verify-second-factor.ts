@@ -9,16 +9,19 @@ import { AppError, invalidArgument, unauthenticated } from '../errors.js';
 import type { User } from '../users/user.js';
 import { normalizeRecoveryCode } from './recovery-codes.js';
 import { matchTotpStep } from './totp.js';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { verifyPasskeyAssertion } from './passkeys.js';
 
-export type SecondFactorProof = { totpCode: string } | { recoveryCode: string };
+/** A passkey's proof carries the binding its challenge was issued to (the pending sign-in's mfaToken hash). */
+export type SecondFactorProof = { totpCode: string } | { recoveryCode: string } | { passkey: AuthenticationResponseJSON; binding: string };
 
 export interface VerifiedSecondFactor {
-  method: 'totp' | 'recovery_code';
+  method: 'totp' | 'recovery_code' | 'passkey';
   /** Unused recovery codes left (after this use, when a recovery code was used). */
   recoveryCodesRemaining: number;
 }
 
-type VerifyDeps = Pick<Deps, 'store' | 'clock' | 'logger' | 'regulation' | 'secretBox'>;
+type VerifyDeps = Pick<Deps, 'store' | 'clock' | 'logger' | 'regulation' | 'secretBox' | 'config' | 'ephemeral'>;
 
 export const BAD_SECOND_FACTOR = 'invalid second factor code';
 
@@ -48,13 +51,24 @@ async function checkRecoveryCode(deps: VerifyDeps, user: User, input: string): P
 
 /** Throws 401 for a wrong or reused code, 429 while the account or address is banned. */
 export async function verifySecondFactor(deps: VerifyDeps, user: User, proof: SecondFactorProof, origin: AuditOrigin): Promise<VerifiedSecondFactor> {
-  const method = 'totpCode' in proof ? 'totp' : 'recovery_code';
+  const method = 'totpCode' in proof ? 'totp' : 'passkey' in proof ? 'passkey' : 'recovery_code';
   const account = mfaAccountKey(user);
   try {
     await deps.regulation.beginSignInAttempt(account, origin.ipAddress);
   } catch (err) {
     if (err instanceof AppError) await recordAudit(deps, 'mfa.banned', origin, { subjectUserId: user.id, subject: user.username, detail: { method } });
     throw err;
+  }
+  if ('passkey' in proof) {
+    try {
+      // Audited inside (use and failure), with the passkey's id.
+      await verifyPasskeyAssertion(deps, { purpose: 'second-factor', userId: user.id, binding: proof.binding }, proof.passkey, origin);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'UNAUTHENTICATED') await deps.regulation.recordSignInFailure(account, origin.ipAddress);
+      throw err;
+    }
+    await deps.regulation.recordSignInSuccess(account, origin.ipAddress);
+    return { method, recoveryCodesRemaining: await deps.store.secondFactors.countUnusedRecoveryCodes(user.id) };
   }
   const ok = 'totpCode' in proof ? await checkTotp(deps, user, proof.totpCode) : await checkRecoveryCode(deps, user, proof.recoveryCode);
   if (!ok) {

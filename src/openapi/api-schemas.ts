@@ -245,3 +245,15 @@ export const userGroups = z
 // Linked identities (Memos' LinkedIdentity).
 export const linkedIdentity = z.object({ name: z.string(), idpName: z.string(), externUid: z.string() }).meta({ id: 'LinkedIdentity' });
 export const listLinkedIdentitiesResponse = z.object({ linkedIdentities: z.array(linkedIdentity), nextPageToken: z.string() });
+// Passkeys (WebAuthn): ceremony options are @simplewebauthn/server's JSON (PublicKeyCredentialCreation/RequestOptionsJSON).
+export const passkeyOptions = z
+  .object({ options: z.record(z.string(), z.unknown()).describe('pass to navigator.credentials (e.g. @simplewebauthn/browser startRegistration/startAuthentication)') })
+  .meta({ id: 'PasskeyOptions' });
+export const passkeyJson = z
+  .object({ name: z.string().describe('users/{id}/passkeys/{passkeyId}'), displayName: z.string(), createTime: time, lastUsedTime: time.optional() })
+  .meta({ id: 'Passkey' });
+export const createPasskeyResponse = z
+  .object({ passkey: passkeyJson, recoveryCodes: z.array(z.string()).optional().describe('ten single-use codes, shown once, when this is the first factor') })
+  .meta({ id: 'CreatePasskeyResponse' });
+export const passkeyPageRedirect = z.object({ redirect: z.string().describe('where the browser goes next') }).meta({ id: 'PasskeyRedirect' });
+export const passkeyPageRegistration = z.object({ recoveryCodes: z.array(z.string()).optional() }).meta({ id: 'PasskeyPageRegistration' });

@@ -35,6 +35,8 @@ function responsesOf(doc: RouteDoc | undefined): RouteConfig['responses'] {
       return { 200: { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } }, default: error };
     case 'css':
       return { 200: { description: 'A stylesheet', content: { 'text/css': { schema: z.string() } } } };
+    case 'script':
+      return { 200: { description: 'A script', content: { 'text/javascript': { schema: z.string() } } } };
     case 'redirect':
       return { 302: { description: 'A redirect (Location)' }, default: error };
     case 'verify':

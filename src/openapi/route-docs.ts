@@ -14,6 +14,8 @@ import { bodySchema as userUpdateBody, querySchema as userUpdateQuery } from '..
 import { confirmTotpBody, enrollmentBody, enrollmentConfirmBody } from '../mfa/mfa-handlers.js';
 import { createClientBody as createOidcClientBody, patchClientBody as patchOidcClientBody, patchClientQuery as patchOidcClientQuery } from '../oidc-provider/client-input.js';
 import { patchGroupsBody } from '../groups/group-handlers.js';
+import { createPasskeyBody, passkeyOptionsBody } from '../mfa/passkey-handlers.js';
+import { emptyBody as passkeyEmptyBody, passkeyRegistrationBody, passkeySignInBody } from '../web/passkey-handlers.js';
 import * as api from './api-schemas.js';
 import { createLinkedIdentityBody } from '../sso/linked-identity-handlers.js';
 
@@ -25,7 +27,7 @@ export interface RouteDoc {
   /** The JSON answer on success (200). */
   response?: z.ZodType;
   /** Answers HTML (200) or a redirect (302) instead of JSON. */
-  kind?: 'html' | 'redirect' | 'css' | 'verify';
+  kind?: 'html' | 'redirect' | 'css' | 'verify' | 'script';
 }
 
 const json = (tag: string, summary: string, response: z.ZodType, extra: Omit<RouteDoc, 'summary' | 'tag' | 'response'> = {}): RouteDoc => ({ tag, summary, response, ...extra });
@@ -159,4 +161,20 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /account/apps/{clientId}/revoke': { tag: 'console', kind: 'redirect', summary: 'Console form: revoke an OpenID Connect app\'s consent and grants; 303 back' },
   'GET /admin/oidc-clients': { tag: 'console', kind: 'html', summary: 'Console page /admin/oidc-clients (browser session; HTML)' },
   'POST /admin/oidc-clients/{clientId}/delete': { tag: 'console', kind: 'redirect', summary: 'Console form: delete a relying party; 303 back' },
+  // Passkeys (mfa/passkeys.ts; web/passkey-handlers.ts for the pages' JSON calls).
+  'POST /api/v1/users/{user}/passkeys:options': json('second-factors', 'Start registering a passkey (resident key, user verification required, attestation none); needs a sign-in < 10 min old', api.passkeyOptions),
+  'POST /api/v1/users/{user}/passkeys': json('second-factors', 'Finish it with the authenticator\'s response; the first factor comes with ten recovery codes', api.createPasskeyResponse, { body: createPasskeyBody }),
+  'DELETE /api/v1/users/{user}/passkeys/{passkeyId}': json('second-factors', 'Remove a passkey; the user\'s other sessions end', api.empty),
+  'POST /api/v1/auth/passkey:options': json('auth', 'A one-time passkey challenge (5 min): for a passwordless sign-in, or with mfaToken for the second step; send the assertion to /api/v1/auth/signin as passkeyCredentials.response or secondFactorCredentials.passkey', api.passkeyOptions, { body: passkeyOptionsBody }),
+  'GET /auth/assets/webauthn.js': { tag: 'browser', kind: 'script', summary: 'The @simplewebauthn/browser bundle the pages load (CSP script-src \'self\')' },
+  'GET /auth/assets/passkeys.js': { tag: 'browser', kind: 'script', summary: 'The pages\' own passkey script (buttons → ceremony endpoints)' },
+  'POST /auth/passkey/options': json('browser', 'The sign-in page\'s passkey challenge, bound to this browser session', api.passkeyOptions, { body: passkeyEmptyBody }),
+  'POST /auth/passkey': json('browser', 'Sign in with the passkey alone: both cookies, then where to go', api.passkeyPageRedirect, { body: passkeySignInBody }),
+  'POST /auth/mfa/passkey/options': json('browser', 'The second step\'s passkey challenge (the pending user\'s passkeys)', api.passkeyOptions, { body: passkeyEmptyBody }),
+  'POST /auth/mfa/passkey': json('browser', 'The second step with a passkey: both cookies, then the return URL', api.passkeyPageRedirect, { body: passkeySignInBody }),
+  'GET /auth/factors': { tag: 'browser', kind: 'html', summary: 'The signed-in person\'s second factors: list, remove, add a passkey' },
+  'POST /auth/factors/passkeys/options': json('browser', 'Start registering a passkey from the factors page (sign-in < 10 min old)', api.passkeyOptions, { body: passkeyEmptyBody }),
+  'POST /auth/factors/passkeys': json('browser', 'Finish it; recovery codes once when it is the first factor', api.passkeyPageRegistration, { body: passkeyRegistrationBody }),
+  'POST /auth/factors/passkeys/{passkeyId}/delete': json('browser', 'Remove a passkey; the other sessions end', api.empty),
+  'POST /auth/factors/totp/delete': json('browser', 'Remove TOTP; the other sessions end', api.empty),
 };

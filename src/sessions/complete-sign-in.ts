@@ -10,7 +10,7 @@ import { startSession } from './session-lifecycle.js';
 import { rememberSignInMethod, type SignInMethod } from './sign-in-method.js';
 
 /** Starts a session for `user` on this device and answers Memos' SignIn response with both cookies. */
-export async function completeSignIn(deps: Pick<Deps, 'clock' | 'config' | 'ephemeral' | 'events' | 'keys' | 'logger' | 'store'>, req: Request, res: Response, user: User, method: SignInMethod = 'pwd') {
+export async function completeSignIn(deps: Pick<Deps, 'clock' | 'config' | 'ephemeral' | 'events' | 'keys' | 'logger' | 'store'>, req: Request, res: Response, user: User, method: SignInMethod | SignInMethod[] = 'pwd') {
   const session = await startSession(deps, user, clientInfoFrom(req.get('user-agent'), req.ip));
   await rememberSignInMethod(deps, session.sessionId, method);
   setRefreshCookie(res, req, deps.config, session.refreshToken, session.refreshTokenExpiresAt);

@@ -21,3 +21,10 @@ export function announceRevokedAccess(deps: Pick<Deps, 'events'>, revoked: Revok
   if (revoked.sessionIds.length > 0) deps.events.emit('sessions-revoked', revoked.sessionIds);
   if (revoked.patIds.length > 0) deps.events.emit('pats-revoked', revoked.userId, revoked.patIds);
 }
+
+/** Ends the user's other sessions now (a factor was removed): one transaction, then the announcement. */
+export async function revokeOtherSessions(deps: Pick<Deps, 'store' | 'clock' | 'events'>, userId: number, exceptSessionId: string | undefined): Promise<string[]> {
+  const sessionIds = await deps.store.transaction((tx) => revokeSessionsInTx(tx, userId, deps.clock.now(), exceptSessionId));
+  announceRevokedAccess(deps, { userId, sessionIds, patIds: [] });
+  return sessionIds;
+}

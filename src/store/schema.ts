@@ -120,6 +120,19 @@ export interface UserRecoveryCodeTable {
   used_ts: number | null;
 }
 
+export interface UserPasskeyTable {
+  id: Generated<number>;
+  user_id: number;
+  credential_id: string;
+  credential_hash: string;
+  public_key: string;
+  counter: number;
+  transports: string;
+  name: string;
+  created_ts: number;
+  last_used_ts: number | null;
+}
+
 // OpenID Provider (0007): oidc-provider's durable models, relying parties, signing keys, remembered consent.
 export interface OidcModelTable {
   model: string;
@@ -169,6 +182,7 @@ export interface Database {
   oidc_client: OidcClientTable;
   oidc_signing_key: OidcSigningKeyTable;
   oidc_consent: OidcConsentTable;
+  user_passkey: UserPasskeyTable;
   user_group: UserGroupTable;
 }
 

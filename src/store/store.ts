@@ -30,6 +30,8 @@ import { SqlOidcClientRepository } from './sql/oidc-clients.js';
 import { SqlOidcConsentRepository, SqlOidcSigningKeyRepository } from './sql/oidc-keys.js';
 import type { GroupRepository } from '../groups/group-repository.js';
 import { SqlGroupRepository } from './sql/user-groups.js';
+import type { PasskeyRepository } from '../mfa/passkey.js';
+import { SqlPasskeyRepository } from './sql/passkeys.js';
 
 export interface Repositories {
   users: UserRepository;
@@ -46,6 +48,7 @@ export interface Repositories {
   oidcKeys: OidcSigningKeyRepository;
   oidcConsents: OidcConsentRepository;
   groups: GroupRepository;
+  passkeys: PasskeyRepository;
 }
 
 export interface Store extends Repositories {
@@ -78,6 +81,7 @@ function repositories(db: Kysely<Database> | Transaction<Database>, kind: Databa
     oidcKeys: new SqlOidcSigningKeyRepository(db),
     oidcConsents: new SqlOidcConsentRepository(db),
     groups: new SqlGroupRepository(db, kind),
+    passkeys: new SqlPasskeyRepository(db),
   };
 }
 

@@ -36,7 +36,10 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): SafeHtm
 
 export const STYLESHEET_PATH = '/auth/assets/gateway.css';
 
-export function renderPage(title: string, body: SafeHtml): string {
+/** The pages that run a ceremony load the WebAuthn library and the gateway's own script (web/assets.ts), never inline. */
+export const PAGE_SCRIPTS = ['/auth/assets/webauthn.js', '/auth/assets/passkeys.js'] as const;
+
+export function renderPage(title: string, body: SafeHtml, scripts = false): string {
   return html`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -45,7 +48,8 @@ export function renderPage(title: string, body: SafeHtml): string {
 <meta name="referrer" content="same-origin">
 <title>${title}</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
-</head>
+${scripts ? PAGE_SCRIPTS.map((src) => html`<script src="${src}" defer></script>
+`) : ''}</head>
 <body>
 <main class="card">
 ${body}
@@ -59,7 +63,7 @@ ${body}
  * The pages' CSP. `form-action` must also allow the hosts return URLs may point to: browsers apply it to the
  * redirect that follows the password form.
  */
-export function pageCsp(config: Pick<Config, 'allowedRedirectHosts' | 'instanceOrigin'>): string {
+export function pageCsp(config: Pick<Config, 'allowedRedirectHosts' | 'instanceOrigin'>, scripts = false): string {
   const formTargets = config.allowedRedirectHosts.flatMap((entry) => {
     if (entry.startsWith('.')) return [`${entry.slice(1)}:*`, `*${entry}:*`];
     return [entry.includes(':') ? entry : `${entry}:*`];
@@ -67,6 +71,8 @@ export function pageCsp(config: Pick<Config, 'allowedRedirectHosts' | 'instanceO
   return [
     "default-src 'none'",
     "style-src 'self'",
+    // Only the gateway's own files, and fetch() only to itself: no inline script, no eval.
+    ...(scripts ? ["script-src 'self'", "connect-src 'self'"] : []),
     "img-src 'self' data:",
     `form-action 'self' ${formTargets.join(' ')}`.trim(),
     "frame-ancestors 'none'",
@@ -75,10 +81,11 @@ export function pageCsp(config: Pick<Config, 'allowedRedirectHosts' | 'instanceO
   ].join('; ');
 }
 
-export function sendPage(res: Response, config: Config, status: number, title: string, body: SafeHtml): void {
+export function sendPage(res: Response, config: Config, status: number, title: string, body: SafeHtml, options: { scripts?: boolean } = {}): void {
+  const scripts = options.scripts === true;
   res.status(status);
-  res.setHeader('Content-Security-Policy', pageCsp(config));
+  res.setHeader('Content-Security-Policy', pageCsp(config, scripts));
   // Same-origin rather than helmet's no-referrer: with no-referrer browsers send `Origin: null` on the form post.
   res.setHeader('Referrer-Policy', 'same-origin');
-  res.type('html').send(renderPage(title, body));
+  res.type('html').send(renderPage(title, body, scripts));
 }

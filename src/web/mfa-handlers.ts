@@ -11,6 +11,7 @@ import { listSecondFactorMethods } from '../mfa/second-factor-policy.js';
 import { finishSecondStep, requirePendingSignIn, type SecondStep } from '../mfa/sign-in-step.js';
 import { beginTotpEnrollment, confirmTotpEnrollment } from '../mfa/totp-enrollment.js';
 import { completeSignIn } from '../sessions/complete-sign-in.js';
+import { amrOf } from '../sessions/sign-in-method.js';
 import { signInPageUrl } from './browser-errors.js';
 import { isCrossSite } from './signin-handlers.js';
 import { sendPage } from './html.js';
@@ -62,7 +63,7 @@ export function showSecondFactorPage(deps: Deps): RequestHandler {
     const found = await pendingOf(deps, req, res, 'verify');
     if (!found) return;
     const methods = await listSecondFactorMethods(deps, found.user.id);
-    sendPage(res, deps.config, 200, 'Two-step verification', renderSecondFactorPage({ methods, errorMessage: mfaPageErrorMessage(req.query.error) }));
+    sendPage(res, deps.config, 200, 'Two-step verification', renderSecondFactorPage({ methods, errorMessage: mfaPageErrorMessage(req.query.error) }), { scripts: methods.includes('PASSKEY') });
   };
 }
 
@@ -75,15 +76,16 @@ export function submitSecondFactorForm(deps: Deps): RequestHandler {
     if ((totpCode === '') === (recoveryCode === '')) return back('missing_code');
     const found = await pendingOf(deps, req, res, 'verify');
     if (!found) return;
+    let verified;
     try {
-      await finishSecondStep(deps, found.mfaToken, totpCode ? { totpCode } : { recoveryCode }, originOf(req));
+      ({ verified } = await finishSecondStep(deps, found.mfaToken, totpCode ? { totpCode } : { recoveryCode }, originOf(req)));
     } catch (err) {
       const code = mfaErrorFor(err);
       if (code === null) throw err;
       return back(code);
     }
     delete req.session.pendingSignIn;
-    await completeSignIn(deps, req, res, found.user);
+    await completeSignIn(deps, req, res, found.user, amrOf('pwd', verified?.method ?? null));
     res.redirect(303, found.returnTo);
   };
 }
@@ -109,6 +111,7 @@ export function submitEnrollmentForm(deps: Deps): RequestHandler {
     try {
       ({ recoveryCodes } = await confirmTotpEnrollment(deps, found.user, code, originOf(req)));
     } catch (err) {
+      if (err instanceof AppError && err.code === 'RESOURCE_EXHAUSTED') return res.redirect(303, '/auth/mfa/enroll?error=too_many_attempts');
       // A wrong code shows a new secret: the old one was on screen next to the form that failed.
       if (err instanceof AppError && (err.code === 'INVALID_ARGUMENT' || err.code === 'FAILED_PRECONDITION')) {
         return res.redirect(303, '/auth/mfa/enroll?error=invalid_code');
@@ -118,7 +121,7 @@ export function submitEnrollmentForm(deps: Deps): RequestHandler {
     await markEnrolled(deps, found.mfaToken, found.pending);
     const { user } = await finishSecondStep(deps, found.mfaToken, null, originOf(req));
     delete req.session.pendingSignIn;
-    await completeSignIn(deps, req, res, user);
+    await completeSignIn(deps, req, res, user, amrOf('pwd', 'totp'));
     sendPage(res, deps.config, 200, 'Save your recovery codes', renderRecoveryCodesPage({ codes: recoveryCodes ?? [], continueTo: found.returnTo }));
   };
 }

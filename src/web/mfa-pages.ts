@@ -31,9 +31,13 @@ export function renderSecondFactorPage(m: { methods: string[]; errorMessage: str
 <button class="button" id="verify-recovery" type="submit">Use recovery code</button>
 </form></details>`
     : '';
+  const passkey = m.methods.includes('PASSKEY')
+    ? html`<p><button class="button${m.methods.includes('TOTP') ? '' : ' primary'}" type="button" id="passkey-verify" data-passkey="second-factor" data-endpoint="/auth/mfa/passkey">Use a passkey</button></p>
+<p class="alert" role="alert" id="passkey-status" hidden></p>`
+    : '';
   return html`<h1>Two-step verification</h1>
 ${alert(m.errorMessage)}
-${totp}${recovery}
+${passkey}${totp}${recovery}
 <p><a href="/auth">Cancel</a></p>`;
 }
 

@@ -32,7 +32,7 @@ export function showSignInPage(deps: Deps): RequestHandler {
       returnTo: checkReturnUrl(deps.config, req.query.redirect) ?? '/',
       errorMessage: findPageErrorMessage(req.query.error) ?? (req.query.error === 'setup_done' ? SETUP_ERRORS.setup_done : null),
     });
-    sendPage(res, deps.config, 200, title, body);
+    sendPage(res, deps.config, 200, title, body, { scripts: true });
   };
 }
 

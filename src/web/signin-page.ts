@@ -24,16 +24,17 @@ export function renderSignInPage(m: SignInPageModel): SafeHtml {
     ? html`${m.providers.length > 0 ? html`<p class="divider">or sign in with a password</p>` : ''}
 <form id="password-form" method="post" action="/auth/signin">
 <input type="hidden" name="redirect" value="${m.returnTo}">
-<label>Username <input type="text" id="username" name="username" autocomplete="username" required autofocus></label>
+<label>Username <input type="text" id="username" name="username" autocomplete="username webauthn" required autofocus></label>
 <label>Password <input type="password" id="password" name="password" autocomplete="current-password" required></label>
 <button class="button primary" id="signin" type="submit">Sign in</button>
 </form>`
     : '';
-  const nothing = m.providers.length === 0 && !m.passwordEnabled
-    ? html`<p class="muted">No sign-in method is available. Please contact an administrator.</p>`
-    : '';
+  // Passkeys (web/assets.ts runs the ceremony): a discoverable credential names its user, so no username first.
+  const passkey = html`<p class="divider">or</p>
+<button class="button" type="button" id="passkey-signin" data-passkey="signin" data-endpoint="/auth/passkey" data-redirect="${m.returnTo}">Sign in with a passkey</button>
+<p class="alert" role="alert" id="passkey-status" hidden></p>`;
   return html`<h1>${m.heading}</h1>
 ${m.errorMessage ? html`<p class="alert" role="alert" id="error">${m.errorMessage}</p>` : ''}
 ${m.providers.length > 0 ? html`<ul class="providers">${providers}</ul>` : ''}
-${password}${nothing}`;
+${password}${passkey}`;
 }

@@ -89,6 +89,22 @@ for (const mode of STORAGE_MODES) {
       assertSignedIn(await secondStep(gw, { mfaToken: step.mfaToken, totpCode: codeFor(gw, secret, -1) }), user.username);
     });
 
+    test('confirming an enrolment is regulated: the N+1th wrong confirming code → 429, even the right one', async () => {
+      const max = gw.deps.config.regulation.perUser.maxFailures;
+      const carol = await createSignedInUser(gw);
+      const start = await gw.http.post('/api/v1/users/me/totp').set(carol.auth);
+      assert.equal(start.status, 200);
+      const right = codeFor(gw, start.body.secret);
+      const wrong = right === '000000' ? '111111' : '000000';
+      for (let i = 1; i <= max; i++) {
+        const res = await gw.http.post('/api/v1/users/me/totp:confirm').set(carol.auth).send({ code: wrong });
+        assert.equal(res.status, 400, `wrong confirming code ${i}`);
+      }
+      const banned = await gw.http.post('/api/v1/users/me/totp:confirm').set(carol.auth).send({ code: right });
+      assert.equal(banned.status, 429, JSON.stringify(banned.body));
+      assert.equal((await gw.deps.store.secondFactors.findTotp(carol.userId))?.state, 'PENDING', 'not activated');
+    });
+
     test('the N+1th wrong code → 429, even with the right code, and a right password does not reset it', async () => {
       const max = gw.deps.config.regulation.perUser.maxFailures;
       const step = await passwordStep(gw, user.username, user.password);

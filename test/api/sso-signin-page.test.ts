@@ -43,9 +43,12 @@ for (const mode of STORAGE_MODES) {
       assert.match(res.text, /href="\/auth\/sso\/github\?redirect=https%3A%2F%2Fwiki\.apps\.example%2Fpage%3Fx%3D1%26y%3D2"/);
       assert.match(res.text, /<input type="hidden" name="redirect" value="https:\/\/wiki\.apps\.example\/page\?x=1&amp;y=2">/);
       assert.match(res.text, /<form id="password-form" method="post" action="\/auth\/signin">/);
-      assert.doesNotMatch(res.text, /<script|style=/);
+      // Scripts only as the gateway's own files (the passkey button), never inline; no inline styles.
+      assert.doesNotMatch(res.text, /<script(?! src="\/auth\/assets\/(webauthn|passkeys)\.js" defer><\/script>)|style=/);
       const csp = String(res.headers['content-security-policy']);
       assert.match(csp, /default-src 'none'/);
+      assert.match(csp, /script-src 'self';/);
+      assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
       assert.match(csp, /form-action 'self' 127\.0\.0\.1:8081 apps\.example:\* \*\.apps\.example:\*/);
       assert.equal((await gw.http.get('/auth/assets/gateway.css')).headers['content-type'], 'text/css; charset=utf-8');
     });

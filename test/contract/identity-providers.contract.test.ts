@@ -22,7 +22,7 @@ const config = (clientId: string): OAuth2Config => ({
   tokenUrl: 'https://idp.example/token',
   userInfoUrl: 'https://idp.example/userinfo',
   scopes: ['openid', 'email'],
-  fieldMapping: { identifier: 'sub', displayName: 'name', email: 'email', avatarUrl: '', username: 'preferred_username' },
+  fieldMapping: { identifier: 'sub', displayName: 'name', email: 'email', avatarUrl: '', username: 'preferred_username', groups: 'groups' },
   issuer: 'https://idp.example',
   redirectUris: ['https://app.example/callback'],
   tokenEndpointAuthMethod: 'client_secret_post',

@@ -8,7 +8,8 @@ import type { Page } from 'playwright-core';
 import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { STORAGE_MODES } from '../support/gateway.js';
 import { freePort, registerClient, startOpGateway, startTestRp, type OpGateway, type TestRp } from '../support/oidc-op.js';
-import { createAdmin, createUser, type SignedIn } from '../support/users.js';
+import { createAdmin, createSignedInUser, createUser, type SignedIn } from '../support/users.js';
+import { codeFor, enrollTotp } from '../support/mfa.js';
 import { createIdp, oidcIdpBody, startProviders, type Providers } from '../support/sso.js';
 
 async function signInOnGatewayPage(page: Page, username: string, password: string) {
@@ -63,6 +64,26 @@ for (const mode of STORAGE_MODES) {
       const jwks = await (await fetch(String(discovery.jwks_uri))).json() as { keys: Record<string, unknown>[] };
       assert.deepEqual(jwks.keys.map((k) => k.alg).sort(), ['ES256', 'RS256']);
       for (const key of jwks.keys) for (const part of ['d', 'p', 'q', 'dp', 'dq', 'qi']) assert.equal(key[part], undefined, `no private ${part}`);
+    });
+
+    test('a person with TOTP: password, then the code on the second step; the ID token says amr pwd otp mfa (RFC 8176)', async () => {
+      const bob = await createSignedInUser(op.gw);
+      const { secret } = await enrollTotp(op.gw, bob);
+      const page = await browser.newPage();
+      try {
+        await page.goto(`${rp2.url}/login`);
+        await signInOnGatewayPage(page, bob.username, bob.password);
+        await page.waitForURL((u) => u.pathname === '/auth/mfa');
+        await page.fill('#totp-code', codeFor(op.gw, secret));
+        await page.click('#verify');
+        await page.waitForURL((u) => u.href.startsWith(`${rp2.url}/cb`));
+        assert.deepEqual(rp2.errors, []);
+        const result = rp2.results.at(-1)!;
+        assert.equal(result.idClaims.sub, String(bob.userId));
+        assert.deepEqual(result.idClaims.amr, ['pwd', 'otp', 'mfa']);
+      } finally {
+        await page.close();
+      }
     });
 
     test('app → authorize → sign-in page → consent → code → tokens → ID token verified → userinfo names the user; a second app needs no sign-in', async () => {

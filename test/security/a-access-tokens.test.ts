@@ -187,7 +187,9 @@ for (const mode of STORAGE_MODES) {
       for (const value of [`Bearer  ${user.accessToken}`, `Bearer ${user.accessToken} junk`, `Basic ${user.accessToken}`, `Bearer`, `Bearer\t${user.accessToken}`]) {
         const res = await gw.http.get('/api/v1/auth/me').set('Authorization', value);
         assert.equal(res.status, 401, JSON.stringify(value.slice(0, 12)));
-        assert.equal(res.headers['www-authenticate'], 'Bearer error="invalid_token"');
+        // Basic is for username:PAT only (issue 15), so its refusal carries the Basic challenge.
+        const challenge = value.startsWith('Basic ') ? 'Basic realm="sso-gateway", charset="UTF-8"' : 'Bearer error="invalid_token"';
+        assert.equal(res.headers['www-authenticate'], challenge);
       }
       // A well-formed raw request (Host, Connection: close), so the answer is the gateway's and not Node's parser's.
       const { head, portOf, rawExchange } = await import('../support/raw-http.js');

@@ -50,8 +50,8 @@ describe('OpenAPI document', () => {
     assert.deepEqual(Object.keys(ROUTE_DOCS).filter((k) => !keys.has(k)), [], 'documentation of routes that do not exist');
   });
 
-  test('request bodies come from the handlers\' own zod schemas (sign-in: password, second factor and SSO credentials)', () => {
+  test('request bodies come from the handlers\' own zod schemas (sign-in: password, second factor, passkey and SSO credentials)', () => {
     const op = doc.paths['/api/v1/auth/signin']!.post! as unknown as { requestBody: { content: { 'application/json': { schema: { properties: Record<string, unknown> } } } } };
-    assert.deepEqual(Object.keys(op.requestBody.content['application/json'].schema.properties).sort(), ['passwordCredentials', 'secondFactorCredentials', 'ssoCredentials']);
+    assert.deepEqual(Object.keys(op.requestBody.content['application/json'].schema.properties).sort(), ['passkeyCredentials', 'passwordCredentials', 'secondFactorCredentials', 'ssoCredentials']);
   });
 });

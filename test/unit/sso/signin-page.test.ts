@@ -44,4 +44,7 @@ test('the CSP forbids scripts and framing, and upgrades only on an https instanc
   assert.doesNotMatch(http, /script-src|unsafe-inline|upgrade-insecure-requests/);
   assert.match(http, /frame-ancestors 'none'/);
   assert.match(pageCsp({ allowedRedirectHosts: [], instanceOrigin: 'https://gw.example' }), /upgrade-insecure-requests/);
+  const withScripts = pageCsp({ allowedRedirectHosts: [], instanceOrigin: 'http://gw.example' }, true);
+  assert.match(withScripts, /script-src 'self'; connect-src 'self'/, 'a passkey page loads only the gateway\'s own files');
+  assert.doesNotMatch(withScripts, /unsafe-inline|unsafe-eval|\*/);
 });
