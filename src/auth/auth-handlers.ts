@@ -13,7 +13,7 @@ import { completeSignIn } from '../sessions/complete-sign-in.js';
 import type { User } from '../users/user.js';
 import { toUserJson } from '../users/user-json.js';
 import { signInWithPassword } from './password-sign-in.js';
-import { beginSecondStep, finishSecondStep, secondStepError } from '../mfa/sign-in-step.js';
+import { beginSecondStep, beginSsoSecondStep, finishSecondStep, secondStepError } from '../mfa/sign-in-step.js';
 import { proofFrom } from '../mfa/verify-second-factor.js';
 import { findPrincipal, requirePrincipal } from './principal.js';
 import {
@@ -51,6 +51,8 @@ export function signIn(deps: Deps): RequestHandler {
     const body = parseInput(signInSchema, req.body);
     let user: User;
     let recoveryCodesRemaining: number | undefined;
+    // The amr's first step; an SSO sign-in that took the gateway's second factor stays `fed`.
+    let firstStep: 'pwd' | 'fed' = body.ssoCredentials ? 'fed' : 'pwd';
     if (body.passwordCredentials) {
       const { username, password } = body.passwordCredentials;
       user = await signInWithPassword(deps, username, password, originOf(req), { deviceToken: readDeviceCookie(req) });
@@ -62,16 +64,20 @@ export function signIn(deps: Deps): RequestHandler {
       const proof = totpCode === undefined && recoveryCode === undefined ? null : proofFrom({ totpCode, recoveryCode });
       const finished = await finishSecondStep(deps, mfaToken, proof, originOf(req));
       user = finished.user;
+      firstStep = finished.firstFactor;
       if (finished.verified?.method === 'recovery_code') recoveryCodesRemaining = finished.verified.recoveryCodesRemaining;
     } else if (body.ssoCredentials) {
-      user = await signInWithSsoCredentials(deps, body.ssoCredentials, originOf(req));
+      const signedIn = await signInWithSsoCredentials(deps, body.ssoCredentials, originOf(req));
+      user = signedIn.user;
+      // A provider with requireSecondFactor: the same 401 SECOND_FACTOR_REQUIRED (or enrolment) step as a password.
+      if (signedIn.idp.config.requireSecondFactor === true) throw secondStepError(await beginSsoSecondStep(deps, user));
     } else {
       throw invalidArgument('invalid credentials');
     }
-    const session = await completeSignIn(deps, req, res, user, body.ssoCredentials ? 'fed' : 'pwd');
+    const session = await completeSignIn(deps, req, res, user, firstStep);
     // A password sign-in (with its second factor, if any) marks this client as the owner's device (spared the
     // per-account lock next time).
-    if (!body.ssoCredentials) await rememberDevice(deps, req, res, user.id);
+    if (firstStep === 'pwd') await rememberDevice(deps, req, res, user.id);
     res.json({
       user: toUserJson(user, user),
       accessToken: session.accessToken,

@@ -75,15 +75,16 @@ export function submitSecondFactorForm(deps: Deps): RequestHandler {
     if ((totpCode === '') === (recoveryCode === '')) return back('missing_code');
     const found = await pendingOf(deps, req, res, 'verify');
     if (!found) return;
+    let firstFactor: 'pwd' | 'fed' = 'pwd';
     try {
-      await finishSecondStep(deps, found.mfaToken, totpCode ? { totpCode } : { recoveryCode }, originOf(req));
+      ({ firstFactor } = await finishSecondStep(deps, found.mfaToken, totpCode ? { totpCode } : { recoveryCode }, originOf(req)));
     } catch (err) {
       const code = mfaErrorFor(err);
       if (code === null) throw err;
       return back(code);
     }
     delete req.session.pendingSignIn;
-    await completeSignIn(deps, req, res, found.user);
+    await completeSignIn(deps, req, res, found.user, firstFactor);
     res.redirect(303, found.returnTo);
   };
 }
@@ -116,9 +117,9 @@ export function submitEnrollmentForm(deps: Deps): RequestHandler {
       throw err;
     }
     await markEnrolled(deps, found.mfaToken, found.pending);
-    const { user } = await finishSecondStep(deps, found.mfaToken, null, originOf(req));
+    const { user, firstFactor } = await finishSecondStep(deps, found.mfaToken, null, originOf(req));
     delete req.session.pendingSignIn;
-    await completeSignIn(deps, req, res, user);
+    await completeSignIn(deps, req, res, user, firstFactor);
     sendPage(res, deps.config, 200, 'Save your recovery codes', renderRecoveryCodesPage({ codes: recoveryCodes ?? [], continueTo: found.returnTo }));
   };
 }

@@ -5,9 +5,11 @@ import { completeSignIn } from '../sessions/complete-sign-in.js';
 import { originOf } from '../audit/audit-log.js';
 import type { Deps } from '../deps.js';
 import { checkReturnUrl } from '../http/return-url.js';
+import { beginSsoSecondStep } from '../mfa/sign-in-step.js';
 import { finishSsoFlow } from '../sso/finish-flow.js';
 import { startSsoFlow } from '../sso/start-flow.js';
 import { asBrowserRoute } from './browser-errors.js';
+import { redirectToSecondStep } from './mfa-handlers.js';
 import { flowBindingFor, readFlowBinding, setFlowBinding } from './flow-cookie.js';
 
 export function startSso(deps: Deps): RequestHandler {
@@ -23,6 +25,10 @@ export function startSso(deps: Deps): RequestHandler {
 export function finishSso(deps: Deps): RequestHandler {
   return asBrowserRoute(deps, async (req, res) => {
     const finished = await finishSsoFlow(deps, { query: req.query, binding: readFlowBinding(req), origin: originOf(req) });
+    // A provider with requireSecondFactor: the sign-in page's second step (or enrolment) before any session.
+    if (finished.idp.config.requireSecondFactor === true) {
+      return redirectToSecondStep(req, res, await beginSsoSecondStep(deps, finished.user), finished.returnTo);
+    }
     await completeSignIn(deps, req, res, finished.user, 'fed');
     res.redirect(302, finished.returnTo);
   });
