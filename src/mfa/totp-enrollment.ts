@@ -7,9 +7,9 @@ import { getGeneralSetting } from '../settings/general-setting.js';
 import type { User } from '../users/user.js';
 import { generateRecoveryCodes, normalizeRecoveryCode } from './recovery-codes.js';
 import { generateTotpSecret, matchTotpStep, totpUri } from './totp.js';
-import { totpContext } from './verify-second-factor.js';
+import { mfaAccountKey, totpContext } from './verify-second-factor.js';
 
-type EnrolDeps = Pick<Deps, 'store' | 'clock' | 'logger' | 'secretBox' | 'config'>;
+type EnrolDeps = Pick<Deps, 'store' | 'clock' | 'logger' | 'secretBox' | 'config' | 'regulation'>;
 
 export interface PendingTotp {
   secret: string;
@@ -30,9 +30,17 @@ export async function confirmTotpEnrollment(deps: EnrolDeps, user: User, code: s
   const record = await deps.store.secondFactors.findTotp(user.id);
   if (!record) throw failedPrecondition('no TOTP enrolment is pending: start one first');
   if (record.state === 'ACTIVE') throw failedPrecondition('TOTP is already enabled');
+  // Wrong codes count in the same per-account and per-address regulation as the sign-in's second step (429 when
+  // banned), so a stolen access token cannot try the million codes of a pending secret.
+  const account = mfaAccountKey(user);
+  await deps.regulation.beginSignInAttempt(account, origin.ipAddress);
   const secret = deps.secretBox.open(record.sealedSecret, totpContext(user.id));
   const step = secret === null ? null : matchTotpStep(secret, code.trim(), deps.clock.now());
-  if (step === null) throw invalidArgument('the code does not match the new secret', [{ field: 'code', description: 'does not match' }]);
+  if (step === null) {
+    await deps.regulation.recordSignInFailure(account, origin.ipAddress);
+    throw invalidArgument('the code does not match the new secret', [{ field: 'code', description: 'does not match' }]);
+  }
+  await deps.regulation.recordSignInSuccess(account, origin.ipAddress);
   const firstFactor = (await deps.store.secondFactors.countUnusedRecoveryCodes(user.id)) === 0;
   if (!(await deps.store.secondFactors.activateTotp(user.id, step, deps.clock.now()))) {
     throw failedPrecondition('no TOTP enrolment is pending: start one first');
