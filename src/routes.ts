@@ -163,7 +163,7 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'post', path: '/auth/signin', access: 'public', bearer: 'ignore', handlers: [session, submitSignInForm(deps)] },
     { method: 'get', path: '/auth/assets/gateway.css', access: 'public', bearer: 'ignore', handlers: [stylesheet] },
     { method: 'get', path: '/auth/sso/:uid', access: 'public', bearer: 'ignore', handlers: [startSso(deps)] },
-    { method: 'get', path: '/auth/callback', access: 'public', bearer: 'ignore', handlers: [finishSso(deps)] },
+    { method: 'get', path: '/auth/callback', access: 'public', bearer: 'ignore', handlers: [session, finishSso(deps)] },
 
     { method: 'post', path: '/api/v1/auth/signin', access: 'public', bearer: 'ignore', handlers: [signIn(deps)] },
     // Both act on cookies: a browser's cross-origin POST (a sibling subdomain is same-site) is refused.

@@ -13,7 +13,7 @@ import { completeSignIn } from '../sessions/complete-sign-in.js';
 import type { User } from '../users/user.js';
 import { toUserJson } from '../users/user-json.js';
 import { signInWithPassword } from './password-sign-in.js';
-import { beginSecondStep, finishSecondStep, secondStepError } from '../mfa/sign-in-step.js';
+import { beginSecondStep, beginSsoSecondStep, finishSecondStep, secondStepError } from '../mfa/sign-in-step.js';
 import { proofFrom } from '../mfa/verify-second-factor.js';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { authenticationResponseSchema, verifyPasskeyAssertion } from '../mfa/passkeys.js';
@@ -73,20 +73,23 @@ export function signIn(deps: Deps): RequestHandler {
         : totpCode === undefined && recoveryCode === undefined ? null : proofFrom({ totpCode, recoveryCode });
       const finished = await finishSecondStep(deps, mfaToken, proof, originOf(req));
       user = finished.user;
-      amr = amrOf('pwd', finished.verified?.method ?? null);
+      amr = amrOf(finished.firstFactor, finished.verified?.method ?? null);
       if (finished.verified?.method === 'recovery_code') recoveryCodesRemaining = finished.verified.recoveryCodesRemaining;
     } else if (body.passkeyCredentials) {
       ({ user } = await verifyPasskeyAssertion(deps, { purpose: 'sign-in', userId: null, binding: API_PASSKEY_BINDING }, body.passkeyCredentials.response as AuthenticationResponseJSON, originOf(req)));
       amr = amrOf('passkey');
     } else if (body.ssoCredentials) {
-      user = await signInWithSsoCredentials(deps, body.ssoCredentials, originOf(req));
+      const signedIn = await signInWithSsoCredentials(deps, body.ssoCredentials, originOf(req));
+      user = signedIn.user;
+      // A provider with requireSecondFactor: the same 401 SECOND_FACTOR_REQUIRED (or enrolment) step as a password.
+      if (signedIn.idp.config.requireSecondFactor === true) throw secondStepError(await beginSsoSecondStep(deps, user));
     } else {
       throw invalidArgument('invalid credentials');
     }
     const session = await completeSignIn(deps, req, res, user, amr);
     // A password sign-in (with its second factor, if any) marks this client as the owner's device (spared the
     // per-account lock next time).
-    if (!body.ssoCredentials) await rememberDevice(deps, req, res, user.id);
+    if (amr[0] === 'pwd') await rememberDevice(deps, req, res, user.id);
     res.json({
       user: toUserJson(user, user),
       accessToken: session.accessToken,

@@ -8,6 +8,7 @@ import { RECENT_SIGN_IN_MS } from '../auth/step-up.js';
 import type { Deps } from '../deps.js';
 import { notFound, permissionDenied, unauthenticated } from '../errors.js';
 import { requireTarget } from '../http/route-access.js';
+import { revokeUserSessions } from '../sessions/session-lifecycle.js';
 import { rfc3339 } from '../http/timestamps.js';
 import { noParameters, parseInput } from '../http/validate.js';
 import type { User } from '../users/user.js';
@@ -100,6 +101,8 @@ export function resetSecondFactorsHandler(deps: Deps): RequestHandler {
     const target = ref === 'me' ? admin : /^[0-9]{1,15}$/.test(ref) ? await deps.store.users.findById(Number(ref)) : await deps.store.users.findByUsername(ref.slice(0, 64));
     if (!target) throw notFound('user not found');
     await resetSecondFactors(deps, admin, target, originOf(req));
+    // As after removing a factor oneself: the target's sessions end (the admin's own current one stays).
+    await revokeUserSessions(deps, target.id, target.id === admin.id ? requirePrincipal(res).session?.id : undefined);
     res.json({});
   };
 }

@@ -6,12 +6,15 @@ import type { Deps } from '../deps.js';
 
 export const MFA_TOKEN_TTL_MS = 5 * 60 * 1000;
 
+/** `pwd`: the password form or API; `fed`: an SSO sign-in through a provider with `requireSecondFactor`. */
+export type FirstFactor = 'pwd' | 'fed';
+
 export interface PendingSignIn {
   userId: number;
   /** `verify`: the user has a factor to present; `enroll`: the policy requires one the user does not have yet. */
   purpose: 'verify' | 'enroll';
   /** How the first step was passed (the `amr` of the finished sign-in starts with it). */
-  firstFactor: 'pwd';
+  firstFactor: FirstFactor;
   createdAtMs: number;
   /** Set when an `enroll` record's new factor was confirmed: that confirmation was the second factor. */
   enrolled?: boolean;
@@ -21,9 +24,9 @@ type PendingDeps = Pick<Deps, 'ephemeral' | 'clock'>;
 
 const keyOf = (token: string) => `mfa:${sha256Hex(token)}`;
 
-export async function createMfaToken(deps: PendingDeps, userId: number, purpose: PendingSignIn['purpose']): Promise<string> {
+export async function createMfaToken(deps: PendingDeps, userId: number, purpose: PendingSignIn['purpose'], firstFactor: FirstFactor = 'pwd'): Promise<string> {
   const token = randomToken();
-  const record: PendingSignIn = { userId, purpose, firstFactor: 'pwd', createdAtMs: deps.clock.now().getTime() };
+  const record: PendingSignIn = { userId, purpose, firstFactor, createdAtMs: deps.clock.now().getTime() };
   await deps.ephemeral.set(keyOf(token), JSON.stringify(record), MFA_TOKEN_TTL_MS);
   return token;
 }

@@ -1,6 +1,7 @@
 // Who must present or enrol a second factor after the password step, and which factors a user has.
 // GENERAL.secondFactorRequirement: OPTIONAL (a factor is asked only of those who enrolled one), ADMINS, EVERYONE.
-// SSO sign-ins count as having the upstream's second factor and are not asked here.
+// SSO sign-ins count as having the upstream's second factor, unless their provider has `requireSecondFactor`
+// (then they take the same step as a password sign-in: sso/sso-second-factor.ts).
 import type { Deps } from '../deps.js';
 import { getGeneralSetting, type GeneralSetting } from '../settings/general-setting.js';
 import type { User } from '../users/user.js';
@@ -32,9 +33,9 @@ export function mustHaveSecondFactor(general: Pick<GeneralSetting, 'secondFactor
 }
 
 /** After a password step: nothing more, a factor to present, or (the policy requires one) a factor to enrol. */
-export async function decideSecondFactor(deps: Pick<Deps, 'store'>, user: User): Promise<SecondFactorDecision> {
+export async function decideSecondFactor(deps: Pick<Deps, 'store'>, user: User, options: { providerRequires?: boolean } = {}): Promise<SecondFactorDecision> {
   const [methods, general] = await Promise.all([listSecondFactorMethods(deps, user.id), getGeneralSetting(deps.store.settings)]);
   // Recovery codes alone are not a factor one signs in with day to day, but they still prove the person.
   if (methods.length > 0) return { kind: 'verify', methods };
-  return mustHaveSecondFactor(general, user) ? { kind: 'enroll' } : { kind: 'none' };
+  return options.providerRequires === true || mustHaveSecondFactor(general, user) ? { kind: 'enroll' } : { kind: 'none' };
 }

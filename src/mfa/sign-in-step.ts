@@ -5,8 +5,8 @@ import type { AuditOrigin } from '../audit/audit-log.js';
 import type { Deps } from '../deps.js';
 import { AppError, unauthenticated } from '../errors.js';
 import type { User } from '../users/user.js';
-import { createMfaToken, findPendingSignIn, takePendingSignIn, type PendingSignIn } from './pending-sign-in.js';
-import { decideSecondFactor, type SecondFactorMethod } from './second-factor-policy.js';
+import { createMfaToken, findPendingSignIn, takePendingSignIn, type FirstFactor, type PendingSignIn } from './pending-sign-in.js';
+import { decideSecondFactor, type SecondFactorDecision, type SecondFactorMethod } from './second-factor-policy.js';
 import { verifySecondFactor, type SecondFactorProof, type VerifiedSecondFactor } from './verify-second-factor.js';
 
 export const MFA_ERROR_DOMAIN = 'sso-gateway';
@@ -22,9 +22,22 @@ export type SecondStep =
 
 /** After a passed password step: whether a second step follows, with its mfaToken. */
 export async function beginSecondStep(deps: Deps, user: User): Promise<SecondStep> {
-  const decision = await decideSecondFactor(deps, user);
+  return beginStep(deps, user, 'pwd', await decideSecondFactor(deps, user));
+}
+
+/**
+ * After an SSO sign-in through a provider with `requireSecondFactor`: the person's own factor is asked for (or
+ * enrolled first, when there is none), whatever the instance policy says.
+ */
+export async function beginSsoSecondStep(deps: Deps, user: User): Promise<Exclude<SecondStep, { kind: 'none' }>> {
+  const step = await beginStep(deps, user, 'fed', await decideSecondFactor(deps, user, { providerRequires: true }));
+  if (step.kind === 'none') throw new Error('a required second factor was not asked for');
+  return step;
+}
+
+async function beginStep(deps: Deps, user: User, firstFactor: FirstFactor, decision: SecondFactorDecision): Promise<SecondStep> {
   if (decision.kind === 'none') return decision;
-  const mfaToken = await createMfaToken(deps, user.id, decision.kind);
+  const mfaToken = await createMfaToken(deps, user.id, decision.kind, firstFactor);
   return decision.kind === 'verify' ? { kind: 'verify', mfaToken, methods: decision.methods } : { kind: 'enroll', mfaToken };
 }
 
@@ -62,7 +75,7 @@ export async function finishSecondStep(
   mfaToken: string,
   proof: SecondFactorProof | null,
   origin: AuditOrigin,
-): Promise<{ user: User; verified: VerifiedSecondFactor | null }> {
+): Promise<{ user: User; verified: VerifiedSecondFactor | null; firstFactor: FirstFactor }> {
   const { pending, user } = await requirePendingSignIn(deps, mfaToken);
   let verified: VerifiedSecondFactor | null = null;
   if (pending.purpose === 'enroll' && pending.enrolled !== true) {
@@ -73,5 +86,5 @@ export async function finishSecondStep(
     verified = await verifySecondFactor(deps, user, proof, origin);
   }
   if (!(await takePendingSignIn(deps, mfaToken))) throw badMfaToken();
-  return { user, verified };
+  return { user, verified, firstFactor: pending.firstFactor === 'fed' ? 'fed' : 'pwd' };
 }

@@ -130,6 +130,7 @@ export const identityProvider = z
         issuer: z.string().optional(),
         redirectUris: z.array(z.string()).optional(),
         tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).optional(),
+        requireSecondFactor: z.literal(true).optional().describe('sign-ins through this provider must also pass the gateway\'s second factor (absent = false)'),
       }),
     }),
   })

@@ -33,6 +33,11 @@ export interface OAuth2Config {
   redirectUris: string[];
   /** How the client authenticates at the token endpoint. Gateway extension. */
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  /**
+   * Sign-ins through this provider must also pass the gateway's own second factor (enrolled first when the
+   * person has none), instead of counting the upstream's. Gateway extension; false when absent.
+   */
+  requireSecondFactor?: boolean;
 }
 
 export interface IdentityProvider {

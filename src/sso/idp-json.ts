@@ -1,5 +1,5 @@
 // Memos' IdentityProvider resource as JSON. The client secret is write-only: always "" (REST emits defaults).
-// The gateway's extensions (issuer, redirectUris, tokenEndpointAuthMethod, fieldMapping.username) appear only
+// The gateway's extensions (issuer, redirectUris, tokenEndpointAuthMethod, fieldMapping.username, requireSecondFactor) appear only
 // when set, so Memos-shaped providers read back exactly as Memos would show them.
 import type { IdentityProvider } from './identity-provider.js';
 
@@ -30,6 +30,7 @@ export function toIdentityProviderJson(idp: IdentityProvider) {
         ...(c.issuer ? { issuer: c.issuer } : {}),
         ...(c.redirectUris.length > 0 ? { redirectUris: [...c.redirectUris] } : {}),
         ...(c.tokenEndpointAuthMethod ? { tokenEndpointAuthMethod: c.tokenEndpointAuthMethod } : {}),
+        ...(c.requireSecondFactor === true ? { requireSecondFactor: true } : {}),
       },
     },
   };

@@ -71,6 +71,7 @@ export function checkOAuth2Config(config: UrlConfig, input: OAuth2ConfigInput, s
       issuer: input.issuer,
       redirectUris: [...input.redirectUris],
       tokenEndpointAuthMethod: input.tokenEndpointAuthMethod,
+      requireSecondFactor: input.requireSecondFactor,
     },
   };
 }

@@ -42,15 +42,18 @@ export async function findIdpByReference(deps: Pick<Deps, 'clock' | 'config' | '
   throw invalidArgument('ssoCredentials needs idpName or idpId', [], 'PROVIDER_NOT_FOUND');
 }
 
-/** Signs in with `ssoCredentials`; the outcome, either way, is an audit row naming the provider. */
-export async function signInWithSsoCredentials(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, credentials: SsoCredentials, origin: AuditOrigin): Promise<User> {
+/**
+ * Signs in with `ssoCredentials`; the outcome, either way, is an audit row naming the provider. The provider is
+ * returned too: one with `requireSecondFactor` asks for the gateway's own second factor next.
+ */
+export async function signInWithSsoCredentials(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, credentials: SsoCredentials, origin: AuditOrigin): Promise<{ user: User; idp: IdentityProvider }> {
   let idp: IdentityProvider | null = null;
   try {
     idp = await findIdpByReference(deps, credentials);
     if (!idp) throw invalidArgument('identity provider not found', [], 'PROVIDER_NOT_FOUND');
     const user = await exchangeCredentials(deps, idp, credentials);
     await recordSsoSignIn(deps, origin, idp.uid, user, 'api');
-    return user;
+    return { user, idp };
   } catch (err) {
     await recordSsoDenied(deps, origin, idp?.uid ?? null, err, 'api');
     throw err;

@@ -77,15 +77,16 @@ export function submitSecondFactorForm(deps: Deps): RequestHandler {
     const found = await pendingOf(deps, req, res, 'verify');
     if (!found) return;
     let verified;
+    let firstFactor: 'pwd' | 'fed' = 'pwd';
     try {
-      ({ verified } = await finishSecondStep(deps, found.mfaToken, totpCode ? { totpCode } : { recoveryCode }, originOf(req)));
+      ({ verified, firstFactor } = await finishSecondStep(deps, found.mfaToken, totpCode ? { totpCode } : { recoveryCode }, originOf(req)));
     } catch (err) {
       const code = mfaErrorFor(err);
       if (code === null) throw err;
       return back(code);
     }
     delete req.session.pendingSignIn;
-    await completeSignIn(deps, req, res, found.user, amrOf('pwd', verified?.method ?? null));
+    await completeSignIn(deps, req, res, found.user, amrOf(firstFactor, verified?.method ?? null));
     res.redirect(303, found.returnTo);
   };
 }
@@ -119,9 +120,9 @@ export function submitEnrollmentForm(deps: Deps): RequestHandler {
       throw err;
     }
     await markEnrolled(deps, found.mfaToken, found.pending);
-    const { user } = await finishSecondStep(deps, found.mfaToken, null, originOf(req));
+    const { user, firstFactor } = await finishSecondStep(deps, found.mfaToken, null, originOf(req));
     delete req.session.pendingSignIn;
-    await completeSignIn(deps, req, res, user, amrOf('pwd', 'totp'));
+    await completeSignIn(deps, req, res, user, amrOf(firstFactor, 'totp'));
     sendPage(res, deps.config, 200, 'Save your recovery codes', renderRecoveryCodesPage({ codes: recoveryCodes ?? [], continueTo: found.returnTo }));
   };
 }

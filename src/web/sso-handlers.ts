@@ -5,10 +5,12 @@ import { completeSignIn } from '../sessions/complete-sign-in.js';
 import { originOf } from '../audit/audit-log.js';
 import type { Deps } from '../deps.js';
 import { checkReturnUrl } from '../http/return-url.js';
+import { beginSsoSecondStep } from '../mfa/sign-in-step.js';
 import { finishSsoFlow } from '../sso/finish-flow.js';
 import { startSsoFlow } from '../sso/start-flow.js';
 import { findBrowserSession } from '../oidc-provider/account.js';
 import { asBrowserRoute } from './browser-errors.js';
+import { redirectToSecondStep } from './mfa-handlers.js';
 import { flowBindingFor, readFlowBinding, setFlowBinding } from './flow-cookie.js';
 
 export function startSso(deps: Deps): RequestHandler {
@@ -27,6 +29,10 @@ export function finishSso(deps: Deps): RequestHandler {
     const finished = await finishSsoFlow(deps, { query: req.query, binding: readFlowBinding(req), origin: originOf(req), signedInUserId: signedIn?.user.id ?? null });
     // A link flow (console /account) adds the account to the signed-in user: no new session.
     if (finished.linked) return res.redirect(302, '/account');
+    // A provider with requireSecondFactor: the sign-in page's second step (or enrolment) before any session.
+    if (finished.idp.config.requireSecondFactor === true) {
+      return redirectToSecondStep(req, res, await beginSsoSecondStep(deps, finished.user), finished.returnTo);
+    }
     await completeSignIn(deps, req, res, finished.user, 'fed');
     res.redirect(302, finished.returnTo);
   });

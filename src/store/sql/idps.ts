@@ -35,6 +35,7 @@ function parseConfig(text: string): OAuth2Config {
     issuer: str(raw.issuer),
     redirectUris: strings(raw.redirectUris),
     tokenEndpointAuthMethod: raw.tokenEndpointAuthMethod === 'client_secret_basic' || raw.tokenEndpointAuthMethod === 'client_secret_post' ? raw.tokenEndpointAuthMethod : '',
+    requireSecondFactor: raw.requireSecondFactor === true,
   };
 }
 
