@@ -49,6 +49,11 @@ const schema = z.object({
     .optional(),
   GATEWAY_SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   GATEWAY_OIDC_PROVIDER: bool.default(true),
+  GATEWAY_UPSTREAM_JWT_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'must be a header name such as X-Auth-Request-Jwt')
+    .refine((h) => !/^(authorization|cookie|host|content-length|x-auth-request-(user|email|user-id|role|groups))$/i.test(h), 'must not be a header the gateway or the proxy already uses')
+    .optional(),
 });
 
 export type Mode = (typeof MODES)[number];
@@ -97,6 +102,8 @@ export interface Config {
   readonly metrics: { readonly host: string; readonly port: number } | null;
   /** Key material for second-factor secrets at rest; null: derived from the instance secret (BASIC). */
   readonly secretsKey: string | null;
+  /** The header carrying the signed upstream identity on allowed verify answers; null: off (issue 15 item 3). */
+  readonly upstreamJwtHeader: string | null;
 }
 
 interface Limit {
@@ -196,6 +203,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     },
     metrics,
     secretsKey: e.GATEWAY_SECRETS_KEY ?? null,
+    upstreamJwtHeader: e.GATEWAY_UPSTREAM_JWT_HEADER ?? null,
   };
   return { ok: true, config: deepFreeze(config) };
 }

@@ -21,6 +21,7 @@ import { ProviderDiscovery } from './sso/oidc-client.js';
 import { openSecretBox } from './mfa/open-secret-box.js';
 import type { SecretBox } from './mfa/secret-box.js';
 import { OidcProvider } from './oidc-provider/provider.js';
+import { UpstreamAssertions } from './upstream-identity/upstream-assertion.js';
 
 
 export interface Deps {
@@ -107,7 +108,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     deploymentIdps,
     metrics,
     metricsExporter: prometheus,
-    forwardAuth: new ForwardAuth({ config, clock, keys, store, pats, events, metrics }, accessRules),
+    forwardAuth: new ForwardAuth({ config, clock, keys, store, pats, events, metrics, assertions: upstreamAssertions(config, clock, store) }, accessRules),
     providerDiscovery: new ProviderDiscovery(),
     secretBox: await openSecretBox(config, store.settings),
     oidc: null,
@@ -130,4 +131,9 @@ export async function closeDeps(deps: Deps): Promise<void> {
   deps.oidc?.stop();
   await deps.pats.settle();
   await Promise.allSettled([deps.store.close(), deps.ephemeral.close()]);
+}
+
+/** The signed upstream identity (issue 15 item 3): only when GATEWAY_UPSTREAM_JWT_HEADER names its header. */
+function upstreamAssertions(config: Config, clock: Clock, store: Store): UpstreamAssertions | null {
+  return config.upstreamJwtHeader === null ? null : new UpstreamAssertions(config.upstreamJwtHeader, { config, clock, oidcKeys: store.oidcKeys });
 }

@@ -38,6 +38,7 @@ import { showSignInPage, submitSignInForm } from './web/signin-handlers.js';
 import { finishSso, startSso } from './web/sso-handlers.js';
 import { stylesheet } from './web/stylesheet.js';
 import { serveOpenApiDocument } from './openapi/openapi-document.js';
+import { servePublicJwks } from './upstream-identity/public-jwks.js';
 import { listSessionsHandler, revokeSessionHandler, signOutEverywhereHandler } from './users/session-handlers.js';
 import { deleteUserHandler, getUserHandler, listUsersHandler, patchUserHandler } from './users/user-admin-handlers.js';
 import {
@@ -170,6 +171,9 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'patch', path: '/api/v1/oidc-clients/:clientId', access: 'admin', handlers: [patchOidcClientHandler(deps)] },
     { method: 'delete', path: '/api/v1/oidc-clients/:clientId', access: 'admin', handlers: [deleteOidcClientHandler(deps)] },
     { method: 'post', path: '/api/v1/oidc-clients/:clientAction', access: 'admin', handlers: [oidcClientActionHandler(deps)] },
+
+    // The public keys that verify the signed upstream identity (upstream-identity/, X-Auth-Request-Jwt).
+    { method: 'get', path: '/.well-known/jwks.json', access: 'public', bearer: 'ignore', handlers: [servePublicJwks(deps)] },
   ];
   return table;
 }

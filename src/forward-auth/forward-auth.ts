@@ -20,6 +20,7 @@ import { PatCheck } from './pat-check.js';
 import { SessionCheck } from './session-check.js';
 import { SSO_COOKIE } from '../http/cookies.js';
 import type { Metrics, VerifyDecisionLabel } from '../metrics/metrics.js';
+import type { UpstreamAssertions } from '../upstream-identity/upstream-assertion.js';
 
 /** Longest wait for one database/Redis lookup before the answer is 503 (nginx then denies). */
 const LOOKUP_TIMEOUT_MS = 3000;
@@ -37,7 +38,7 @@ export interface VerifyInput {
 export type DenialReason = 'no-credentials' | 'invalid-bearer' | 'invalid-session' | 'rule-denied' | 'unjudgeable-target';
 
 export type VerifyDecision =
-  | { kind: 'allow'; identity: Identity }
+  | { kind: 'allow'; identity: Identity; /** [header, JWT] of the signed upstream identity, when it is on. */ assertion?: readonly [string, string] }
   | { kind: 'bad-request'; reason: DenialReason }
   | { kind: 'unauthenticated'; reason: DenialReason; invalidBearer: boolean; signInUrl: string | null }
   | { kind: 'forbidden'; reason: DenialReason; username: string };
@@ -58,6 +59,8 @@ export interface ForwardAuthDeps {
   pats: PatAuthenticator;
   events: EventEmitter<GatewayEvents>;
   metrics: Metrics;
+  /** The signed upstream identity (upstream-identity/); absent or null: off. */
+  assertions?: UpstreamAssertions | null;
 }
 
 export class ForwardAuth {
@@ -95,13 +98,21 @@ export class ForwardAuth {
   async decide(input: VerifyInput): Promise<VerifyDecision> {
     const started = performance.now();
     try {
-      const decision = await this.judge(input);
+      const decision = await this.withAssertion(await this.judge(input), input.target);
       this.metrics.verified(DECISION_LABELS[decision.kind], (performance.now() - started) / 1000);
       return decision;
     } catch (err) {
       this.metrics.verified('error', (performance.now() - started) / 1000);
       throw err;
     }
+  }
+
+  /** An allowed answer for a known target gains the signed identity for that host (`aud`), when it is on. */
+  private async withAssertion(decision: VerifyDecision, target: TargetParse): Promise<VerifyDecision> {
+    const assertions = this.deps.assertions;
+    if (assertions == null || decision.kind !== 'allow' || target.kind !== 'ok') return decision;
+    const jwt = await assertions.assertionFor(decision.identity, target.target.hostname);
+    return { ...decision, assertion: [assertions.headerName, jwt] };
   }
 
   /** A request refused before any decision (two Authorization headers): counted as a bad request. */

@@ -70,7 +70,7 @@ export function readVerifyInput(req: IncomingMessage, trusted: boolean, source: 
 function answer(res: ServerResponse, decision: VerifyDecision, requestId: string): void {
   switch (decision.kind) {
     case 'allow':
-      res.writeHead(200, decision.identity.allowHeaders.concat('X-Request-Id', requestId));
+      res.writeHead(200, decision.identity.allowHeaders.concat('X-Request-Id', requestId, ...(decision.assertion ?? [])));
       break;
     case 'unauthenticated': {
       const headers = ['WWW-Authenticate', decision.invalidBearer ? WWW_INVALID : WWW_BEARER, ...NO_STORE_EMPTY, 'X-Request-Id', requestId];

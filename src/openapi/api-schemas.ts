@@ -212,3 +212,8 @@ export const oidcDiscovery = z
     end_session_endpoint: z.string(),
   })
   .meta({ id: 'OpenIdConfiguration' });
+
+/** RFC 7517 JWK Set of public keys (never a private member). */
+export const publicJwks = z
+  .object({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.string(), alg: z.string().optional(), use: z.string().optional() })) })
+  .meta({ id: 'PublicJwks' });

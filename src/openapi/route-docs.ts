@@ -106,4 +106,6 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'PATCH /api/v1/oidc-clients/{clientId}': json('oidc-clients', 'Update a relying party (fields named by updateMask)', api.oidcClient, { body: patchOidcClientBody, query: patchOidcClientQuery }),
   'DELETE /api/v1/oidc-clients/{clientId}': json('oidc-clients', 'Delete a relying party', api.empty),
   'POST /api/v1/oidc-clients/{clientAction}': json('oidc-clients', '`{clientId}:regenerateSecret`: a new secret (shown once); the old one stops working', api.regenerateOidcClientSecretResponse),
+
+  'GET /.well-known/jwks.json': json('forward-auth', 'Public keys (JWKS) that verify the signed upstream identity (GATEWAY_UPSTREAM_JWT_HEADER); retired keys stay until what they signed has expired', api.publicJwks),
 };
