@@ -39,6 +39,7 @@ import { finishSso, startSso } from './web/sso-handlers.js';
 import { stylesheet } from './web/stylesheet.js';
 import { serveOpenApiDocument } from './openapi/openapi-document.js';
 import { servePublicJwks } from './upstream-identity/public-jwks.js';
+import { signOutBrowser } from './web/signout-handlers.js';
 import { listSessionsHandler, revokeSessionHandler, signOutEverywhereHandler } from './users/session-handlers.js';
 import { deleteUserHandler, getUserHandler, listUsersHandler, patchUserHandler } from './users/user-admin-handlers.js';
 import {
@@ -174,6 +175,8 @@ export function routeTable(deps: Deps): Route[] {
 
     // The public keys that verify the signed upstream identity (upstream-identity/, X-Auth-Request-Jwt).
     { method: 'get', path: '/.well-known/jwks.json', access: 'public', bearer: 'ignore', handlers: [servePublicJwks(deps)] },
+    // The browser's sign-out (web/signout-handlers.ts): on to the provider's end_session_endpoint (endSessionAtProvider).
+    { method: 'post', path: '/auth/signout', access: 'public', bearer: 'ignore', handlers: [requireOwnOriginWithCookies(deps), signOutBrowser(deps)] },
   ];
   return table;
 }

@@ -128,6 +128,7 @@ export const identityProvider = z
         issuer: z.string().optional(),
         redirectUris: z.array(z.string()).optional(),
         tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).optional(),
+        endSessionAtProvider: z.boolean().optional(),
       }),
     }),
   })

@@ -107,5 +107,6 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'DELETE /api/v1/oidc-clients/{clientId}': json('oidc-clients', 'Delete a relying party', api.empty),
   'POST /api/v1/oidc-clients/{clientAction}': json('oidc-clients', '`{clientId}:regenerateSecret`: a new secret (shown once); the old one stops working', api.regenerateOidcClientSecretResponse),
 
+  'POST /auth/signout': { tag: 'browser', kind: 'redirect', summary: 'The browser\'s sign-out: ends the session, then 303 to the provider\'s end_session_endpoint (endSessionAtProvider, id_token_hint) or to /auth' },
   'GET /.well-known/jwks.json': json('forward-auth', 'Public keys (JWKS) that verify the signed upstream identity (GATEWAY_UPSTREAM_JWT_HEADER); retired keys stay until what they signed has expired', api.publicJwks),
 };

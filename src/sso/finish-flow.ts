@@ -13,6 +13,7 @@ import { FLOW_TTL_MS, isWellFormedState, takeFlowRecord, type FlowRecord } from 
 import type { IdentityProvider } from './identity-provider.js';
 import { findIdpByUid } from './idp-lookup.js';
 import { fetchProviderClaims } from './provider-client.js';
+import { findRawIdToken } from './oidc-client.js';
 import { providerName } from './provider-errors.js';
 import { callbackUrl } from './redirect-uri.js';
 import { resolveSsoUser } from './resolve-user.js';
@@ -34,6 +35,8 @@ export interface FinishedFlow {
   user: User;
   returnTo: string;
   idp: IdentityProvider;
+  /** The provider's ID token, only when it has endSessionAtProvider (upstream-sign-out.ts keeps it sealed). */
+  idToken: string | null;
 }
 
 /** The authorization response parameters, each exactly one string (`?state=a&state=b` is refused). */
@@ -89,7 +92,8 @@ async function completeFlow(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdp
   });
   const profile = requireAllowedProfile(idp, claims);
   const user = await resolveSsoUser(deps, idp, profile);
-  return { user, idp, returnTo: safeReturnTo(deps.config, record.returnTo) };
+  const idToken = idp.config.endSessionAtProvider === true ? findRawIdToken(claims) : null;
+  return { user, idp, idToken, returnTo: safeReturnTo(deps.config, record.returnTo) };
 }
 
 function safeReturnTo(config: Config, returnTo: string): string {

@@ -31,6 +31,8 @@ export interface OAuth2Config {
   redirectUris: string[];
   /** How the client authenticates at the token endpoint. Gateway extension. */
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  /** OpenID Connect: signing out at the gateway also ends the session at the provider (end_session_endpoint). */
+  endSessionAtProvider?: boolean;
 }
 
 export interface IdentityProvider {

@@ -27,6 +27,7 @@ export const oauth2ConfigInput = z.object({
   issuer: text(4096).default(''),
   redirectUris: z.array(text(4096)).max(16).default([]),
   tokenEndpointAuthMethod: z.enum(['', ...TOKEN_ENDPOINT_AUTH_METHODS]).default(''),
+  endSessionAtProvider: z.boolean().default(false),
 });
 
 export const identityProviderInput = z.object({

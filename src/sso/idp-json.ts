@@ -28,6 +28,7 @@ export function toIdentityProviderJson(idp: IdentityProvider) {
         ...(c.issuer ? { issuer: c.issuer } : {}),
         ...(c.redirectUris.length > 0 ? { redirectUris: [...c.redirectUris] } : {}),
         ...(c.tokenEndpointAuthMethod ? { tokenEndpointAuthMethod: c.tokenEndpointAuthMethod } : {}),
+        ...(c.endSessionAtProvider === true ? { endSessionAtProvider: true } : {}),
       },
     },
   };

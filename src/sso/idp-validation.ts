@@ -67,6 +67,7 @@ export function checkOAuth2Config(config: UrlConfig, input: OAuth2ConfigInput, s
       issuer: input.issuer,
       redirectUris: [...input.redirectUris],
       tokenEndpointAuthMethod: input.tokenEndpointAuthMethod,
+      endSessionAtProvider: input.endSessionAtProvider,
     },
   };
 }

@@ -34,6 +34,7 @@ function parseConfig(text: string): OAuth2Config {
     issuer: str(raw.issuer),
     redirectUris: strings(raw.redirectUris),
     tokenEndpointAuthMethod: raw.tokenEndpointAuthMethod === 'client_secret_basic' || raw.tokenEndpointAuthMethod === 'client_secret_post' ? raw.tokenEndpointAuthMethod : '',
+    endSessionAtProvider: raw.endSessionAtProvider === true,
   };
 }
 
