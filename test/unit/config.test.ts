@@ -59,4 +59,18 @@ describe('config', () => {
     assert.deepEqual(result.config.allowedRedirectHosts, ['app.example.com', '.example.org']);
     assert.deepEqual(result.config.trustedProxies, ['10.0.0.0/8', 'loopback']);
   });
+
+  test('the signed upstream identity is off unless GATEWAY_UPSTREAM_JWT_HEADER names a header of its own', () => {
+    const off = loadConfig({});
+    assert.ok(off.ok);
+    assert.equal(off.config.upstreamJwtHeader, null);
+    const on = loadConfig({ GATEWAY_UPSTREAM_JWT_HEADER: 'X-Auth-Request-Jwt' });
+    assert.ok(on.ok);
+    assert.equal(on.config.upstreamJwtHeader, 'X-Auth-Request-Jwt');
+    for (const bad of ['X-Auth-Request-User', 'Authorization', 'bad header', 'X:Y']) {
+      const result = loadConfig({ GATEWAY_UPSTREAM_JWT_HEADER: bad });
+      assert.ok(!result.ok, bad);
+      assert.match(result.errors.join('\n'), /GATEWAY_UPSTREAM_JWT_HEADER/);
+    }
+  });
 });
