@@ -11,7 +11,7 @@ import { AppError, errorMiddleware, notFoundMiddleware } from './errors.js';
 import { AUTH_BODY_LIMIT, DEFAULT_BODY_LIMIT, jsonBody } from './http/json-body.js';
 import { hasRepeatedAuthorization } from './http/repeated-header.js';
 import { buildRouter } from './routes.js';
-import { FORM_PATHS, formBody, isParsedForm } from './web/form-body.js';
+import { CONSOLE_FORM_PATHS, consoleFormBody, FORM_PATHS, formBody, isParsedForm } from './web/form-body.js';
 import { serveVerify, verifySourceOf, type TrustProxy } from './forward-auth/verify-handler.js';
 import { mountOidcProvider } from './oidc-provider/mount.js';
 
@@ -75,6 +75,7 @@ export function createApp(deps: Deps): Express {
   // The OpenID Provider's protocol endpoints parse their own (form) bodies: before the JSON-only gate.
   mountOidcProvider(app, deps);
   for (const path of FORM_PATHS) app.use(path, formBody);
+  for (const path of CONSOLE_FORM_PATHS) app.use(path, consoleFormBody);
   app.use(requireJsonBody);
   app.use('/api/v1/auth', jsonBody(AUTH_BODY_LIMIT));
   app.use(jsonBody(DEFAULT_BODY_LIMIT));

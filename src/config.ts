@@ -49,6 +49,9 @@ const schema = z.object({
     .optional(),
   GATEWAY_SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   GATEWAY_OIDC_PROVIDER: bool.default(true),
+  GATEWAY_OIDC_CLIENTS_FILE: z.string().min(1).optional(),
+  GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  GATEWAY_REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'letters, digits, : _ - (at most 64)').default('gw:'),
   GATEWAY_UPSTREAM_JWT_HEADER: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'must be a header name such as X-Auth-Request-Jwt')
@@ -100,8 +103,14 @@ export interface Config {
   };
   /** The Prometheus listener (its own address, never the public port); null: metrics off. */
   readonly metrics: { readonly host: string; readonly port: number } | null;
+  /** GATEWAY_WORKERS: node:cluster workers sharing the port (1: no cluster); > 1 only with Redis. */
+  readonly workers: number;
+  /** GATEWAY_REDIS_KEY_PREFIX: every Redis key and the event relay's channel start with it (default gw:). */
+  readonly redisKeyPrefix: string;
   /** Key material for second-factor secrets at rest; null: derived from the instance secret (BASIC). */
   readonly secretsKey: string | null;
+  /** Relying parties managed by the deployment (GATEWAY_OIDC_CLIENTS_FILE), read-only in the API. */
+  readonly oidcClientsFile: string | null;
   /** The header carrying the signed upstream identity on allowed verify answers; null: off (issue 15 item 3). */
   readonly upstreamJwtHeader: string | null;
 }
@@ -172,6 +181,11 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const metrics = parseMetricsAddr(e.GATEWAY_METRICS_ADDR);
   if (metrics !== null && (metrics.port < 1 || metrics.port > 65535)) errors.push('GATEWAY_METRICS_ADDR: the port must be 1-65535');
   if (metrics !== null && metrics.port === e.GATEWAY_PORT) errors.push('GATEWAY_METRICS_ADDR: must not be the public port (GATEWAY_PORT)');
+  if (e.GATEWAY_WORKERS > 1 && redis.ok && redis.target === null) {
+    errors.push(
+      `GATEWAY_WORKERS: ${e.GATEWAY_WORKERS} workers need GATEWAY_REDIS_URL (or GATEWAY_REDIS_CLUSTER_NODES): workers share nothing in memory, so SSO flow state, rate limits and cache invalidation must live in Redis`,
+    );
+  }
   if (errors.length > 0 || !redis.ok) return { ok: false, errors };
   const config: Config = {
     port: e.GATEWAY_PORT,
@@ -203,6 +217,9 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     },
     metrics,
     secretsKey: e.GATEWAY_SECRETS_KEY ?? null,
+    oidcClientsFile: e.GATEWAY_OIDC_CLIENTS_FILE ?? null,
+    workers: e.GATEWAY_WORKERS,
+    redisKeyPrefix: e.GATEWAY_REDIS_KEY_PREFIX,
     upstreamJwtHeader: e.GATEWAY_UPSTREAM_JWT_HEADER ?? null,
   };
   return { ok: true, config: deepFreeze(config) };

@@ -21,6 +21,8 @@ import { ProviderDiscovery } from './sso/oidc-client.js';
 import { openSecretBox } from './mfa/open-secret-box.js';
 import type { SecretBox } from './mfa/secret-box.js';
 import { OidcProvider } from './oidc-provider/provider.js';
+import { loadDeploymentOidcClients, type DeploymentOidcClients } from './oidc-provider/deployment-clients.js';
+import { EventRelay } from './state/event-relay.js';
 import { UpstreamAssertions } from './upstream-identity/upstream-assertion.js';
 
 
@@ -52,6 +54,10 @@ export interface Deps {
   secretBox: SecretBox;
   /** The OpenID Provider (oidc-provider/), null when GATEWAY_OIDC_PROVIDER=false. */
   oidc: OidcProvider | null;
+  /** Relying parties of GATEWAY_OIDC_CLIENTS_FILE, loaded (and checked) once at start, frozen. */
+  deploymentOidcClients: DeploymentOidcClients;
+  /** Carries revocation events to every other process over Redis pub/sub; null without Redis (one process). */
+  relay: EventRelay | null;
 }
 
 export interface DepsOverrides {
@@ -68,16 +74,19 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
   // AccessRulesError with file:line:column).
   const deploymentIdps = loadDeploymentIdps(config, clock.now());
   const accessRules = loadAccessRules(config.accessRulesFile);
+  const deploymentOidcClients = loadDeploymentOidcClients(config, clock.now());
   const store = await openStore(
     config.database.kind === 'sqlite'
       ? { kind: 'sqlite', file: config.database.file }
       : { kind: 'mysql', url: config.database.url, poolSize: config.database.poolSize, queryTimeoutMs: config.database.queryTimeoutMs },
   );
   let ephemeral: EphemeralStore;
+  let redisReady = false;
   if (config.redis) {
-    const redis = new RedisEphemeralStore({ target: config.redis, keyPrefix: overrides.redisKeyPrefix ?? 'gw:' });
+    const redis = new RedisEphemeralStore({ target: config.redis, keyPrefix: overrides.redisKeyPrefix ?? config.redisKeyPrefix });
     try {
       await redis.waitUntilReady();
+      redisReady = true;
     } catch (err) {
       // Start anyway: readiness reports it, and the client keeps reconnecting on its own.
       logger.warn({ err }, 'Redis is not reachable yet; SSO and rate limits answer 503 until it is');
@@ -112,7 +121,14 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     providerDiscovery: new ProviderDiscovery(),
     secretBox: await openSecretBox(config, store.settings),
     oidc: null,
+    deploymentOidcClients,
+    relay: null,
   };
+  if (config.redis) {
+    deps.relay = new EventRelay(events, config.redis, overrides.redisKeyPrefix ?? config.redisKeyPrefix, logger);
+    // Redis down at start: the start goes on (as for the store), and the relay subscribes when Redis answers.
+    if (redisReady) await deps.relay.waitUntilSubscribed();
+  }
   if (config.oidcProvider) {
     deps.oidc = new OidcProvider(deps);
     await deps.oidc.start();
@@ -130,7 +146,7 @@ function dependencyProbes(store: Store, ephemeral: EphemeralStore): DependencyPr
 export async function closeDeps(deps: Deps): Promise<void> {
   deps.oidc?.stop();
   await deps.pats.settle();
-  await Promise.allSettled([deps.store.close(), deps.ephemeral.close()]);
+  await Promise.allSettled([deps.store.close(), deps.ephemeral.close(), deps.relay?.close()]);
 }
 
 /** The signed upstream identity (issue 15 item 3): only when GATEWAY_UPSTREAM_JWT_HEADER names its header. */

@@ -1,6 +1,6 @@
 // The process entry: reads the environment (the only place besides config.ts), validates it, opens storage,
 // listens, and drains gracefully on SIGTERM/SIGINT. `--check-config` validates the environment and the files it
-// names (identity providers, access rules) without opening any storage, and exits.
+// names (identity providers, access rules, OIDC clients) without opening any storage, and exits.
 import type { Server } from 'node:http';
 import { createRequestListener } from './app.js';
 import { loadConfig, type Config } from './config.js';
@@ -10,7 +10,10 @@ import { createGatewayServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { DeploymentIdpsError, loadDeploymentIdps } from './sso/deployment-idps.js';
 import { describeRedisTarget } from './state/redis-target.js';
+import { DeploymentOidcClientsError, loadDeploymentOidcClients } from './oidc-provider/deployment-clients.js';
 import { createMetricsServer, METRICS_PATH } from './metrics/metrics-server.js';
+import cluster from 'node:cluster';
+import { runWorkerPrimary } from './http/workers.js';
 
 const DRAIN_TIMEOUT_MS = 10_000;
 /** How soon a key rotated on another replica (or by `npm run admin -- rotate-key`) starts signing here. */
@@ -26,12 +29,13 @@ function describeStorage(config: Config): string {
 function describeFileProblems(err: unknown): string | null {
   if (err instanceof DeploymentIdpsError) return listProblems(`invalid identity providers file ${err.file}`, err.problems);
   if (err instanceof AccessRulesError) return listProblems(`invalid access rules file ${err.file}`, err.problems);
+  if (err instanceof DeploymentOidcClientsError) return listProblems(`invalid OIDC clients file ${err.file}`, err.problems);
   return null;
 }
 
 const listProblems = (title: string, problems: readonly string[]) => `sso-gateway: ${title}:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`;
 
-/** --check-config: both files checked (each reporting all its problems); exits 1 when either is broken. */
+/** --check-config: every file checked (each reporting all its problems); exits 1 when any is broken. */
 function checkConfigFiles(config: Config): void {
   const reports: string[] = [];
   const summary = [describeStorage(config)];
@@ -44,6 +48,12 @@ function checkConfigFiles(config: Config): void {
   try {
     const rules = loadAccessRules(config.accessRulesFile);
     if (config.accessRulesFile !== null) summary.push(`${rules.rules.length} access rule(s) from ${config.accessRulesFile}`);
+  } catch (err) {
+    reports.push(describeFileProblems(err) ?? String(err));
+  }
+  try {
+    const clients = loadDeploymentOidcClients(config, new Date());
+    if (clients.file !== null) summary.push(`${clients.clients.length} OIDC client(s) from ${clients.file}`);
   } catch (err) {
     reports.push(describeFileProblems(err) ?? String(err));
   }
@@ -66,6 +76,10 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger(config.logLevel);
+  if (config.workers > 1 && cluster.isPrimary) {
+    runWorkerPrimary(config, logger);
+    return;
+  }
   let deps: Deps;
   try {
     deps = await openDeps(config, { logger });
@@ -79,7 +93,8 @@ async function main(): Promise<void> {
   if (config.mode === 'demo') logger.warn('demo mode: tokens are signed with the public secret "usememos"; never expose this instance');
   const server = createGatewayServer(createRequestListener(deps));
   server.listen(config.port, config.host, () => {
-    logger.info(`sso-gateway listening on ${config.instanceUrl} (port ${config.port}; ${describeStorage(config)})`);
+    const worker = cluster.isWorker ? `, worker ${cluster.worker?.id ?? '?'} of ${config.workers}` : '';
+    logger.info(`sso-gateway listening on ${config.instanceUrl} (port ${config.port}; ${describeStorage(config)}${worker})`);
   });
   server.on('error', (err) => {
     logger.fatal({ err }, 'server error');

@@ -42,6 +42,7 @@ import { servePublicJwks } from './upstream-identity/public-jwks.js';
 import { signOutBrowser } from './web/signout-handlers.js';
 import { listSessionsHandler, revokeSessionHandler, signOutEverywhereHandler } from './users/session-handlers.js';
 import { deleteUserHandler, getUserHandler, listUsersHandler, patchUserHandler } from './users/user-admin-handlers.js';
+import { getUserGroupsHandler, patchUserGroupsHandler } from './groups/group-handlers.js';
 import {
   confirmEnrollmentTotp,
   confirmTotp,
@@ -62,8 +63,53 @@ import {
   listOidcClients,
   oidcClientActionHandler,
   patchOidcClientHandler,
+  listOidcConsentsHandler,
+  revokeOidcConsentHandler,
 } from './oidc-provider/client-handlers.js';
 import { liftSignInBanHandler } from './auth/sign-in-ban-handlers.js';
+import { consoleEntry, consoleErrorPage } from './web/console-request.js';
+import { consoleScript, consoleStylesheet } from './web/console-html.js';
+import { rootRedirect, submitSetupForm } from './web/console-setup.js';
+import { asBrowserRoute } from './web/browser-errors.js';
+import {
+  showAccountPage,
+  submitConsoleSignOut,
+  submitCreateToken,
+  submitPassword,
+  submitProfile,
+  submitRevokeSession,
+  submitRevokeToken,
+  submitSignOutEverywhere,
+} from './web/console-account.js';
+import {
+  showUserPage,
+  showUsersPage,
+  submitChangeUser,
+  submitCreateUser,
+  submitDeleteUser,
+  submitResetSecondFactors,
+  submitRevokeUserSession,
+} from './web/console-admin-users.js';
+import {
+  showEditProviderPage,
+  showNewProviderPage,
+  showProvidersPage,
+  submitCreateProvider,
+  submitDeleteProvider,
+  submitTestProvider,
+  submitUpdateProvider,
+} from './web/console-admin-providers.js';
+import { showAuditPage, showKeysPage, submitRotateKey } from './web/console-admin-audit.js';
+import { showSettingsPage, submitSettings } from './web/console-admin-settings.js';
+import { startLinkFlow, submitUnlink } from './web/console-identities.js';
+import { showOidcClientsPage, submitDeleteOidcClient } from './web/console-admin-oidc.js';
+import { submitRevokeApp } from './web/console-apps.js';
+import {
+  createLinkedIdentityHandler,
+  deleteLinkedIdentityHandler,
+  getLinkedIdentityHandler,
+  listLinkedIdentitiesHandler,
+} from './sso/linked-identity-handlers.js';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete' | 'all';
 
@@ -73,6 +119,12 @@ export interface Route {
   access: Access;
   /** `ignore`: the route never looks at Authorization (sign-in and refresh must work with a stale bearer). */
   bearer?: 'ignore';
+  /**
+   * `browser`: a console page (web/console-*.ts). The caller comes from the `sso_session` cookie instead of a
+   * bearer (Authorization is ignored), a state-changing request must be same-site with the session's CSRF token,
+   * the same guard decides, and errors are HTML pages. `browser-optional`: the same, signed-out callers pass.
+   */
+  principal?: 'browser' | 'browser-optional';
   handlers: RequestHandler[];
 }
 
@@ -173,6 +225,57 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'delete', path: '/api/v1/oidc-clients/:clientId', access: 'admin', handlers: [deleteOidcClientHandler(deps)] },
     { method: 'post', path: '/api/v1/oidc-clients/:clientAction', access: 'admin', handlers: [oidcClientActionHandler(deps)] },
 
+    // Groups (groups/): a user's local groups (given by an admin) and upstream ones (from each provider's sign-in).
+    { method: 'get', path: '/api/v1/users/:user/groups', access: 'self-or-admin', handlers: [getUserGroupsHandler(deps)] },
+    { method: 'patch', path: '/api/v1/users/:user/groups', access: 'self-or-admin', handlers: [patchUserGroupsHandler(deps)] },
+    { method: 'get', path: '/api/v1/users/:user/oidcConsents', access: 'self-or-admin', handlers: [listOidcConsentsHandler(deps)] },
+    { method: 'delete', path: '/api/v1/users/:user/oidcConsents/:clientId', access: 'self-or-admin', handlers: [revokeOidcConsentHandler(deps)] },
+
+    // The console (web/console-*.ts): first run, /account for everyone, /admin for admins. Same guard, same
+    // domain functions as the API above; the browser session carries the CSRF token (principal: 'browser').
+    { method: 'get', path: '/', access: 'public', principal: 'browser-optional', handlers: [rootRedirect()] },
+    { method: 'post', path: '/auth/setup', access: 'public', bearer: 'ignore', handlers: [session, asBrowserRoute(deps, submitSetupForm(deps))] },
+    { method: 'get', path: '/auth/assets/console.css', access: 'public', bearer: 'ignore', handlers: [consoleStylesheet] },
+    { method: 'get', path: '/auth/assets/console.js', access: 'public', bearer: 'ignore', handlers: [consoleScript] },
+    { method: 'post', path: '/console/signout', access: 'signed-in', principal: 'browser', handlers: [submitConsoleSignOut(deps)] },
+    { method: 'get', path: '/account', access: 'signed-in', principal: 'browser', handlers: [showAccountPage(deps)] },
+    { method: 'post', path: '/account/profile', access: 'signed-in', principal: 'browser', handlers: [submitProfile(deps)] },
+    { method: 'post', path: '/account/password', access: 'signed-in', principal: 'browser', handlers: [submitPassword(deps)] },
+    { method: 'post', path: '/account/sessions/revoke-all', access: 'signed-in', principal: 'browser', handlers: [submitSignOutEverywhere(deps)] },
+    { method: 'post', path: '/account/sessions/:sessionId/revoke', access: 'signed-in', principal: 'browser', handlers: [submitRevokeSession(deps)] },
+    { method: 'post', path: '/account/tokens', access: 'signed-in', principal: 'browser', handlers: [submitCreateToken(deps)] },
+    { method: 'post', path: '/account/tokens/:tokenId/revoke', access: 'signed-in', principal: 'browser', handlers: [submitRevokeToken(deps)] },
+    { method: 'get', path: '/account/identities/link/:uid', access: 'signed-in', principal: 'browser', handlers: [startLinkFlow(deps)] },
+    { method: 'post', path: '/account/identities/:idpUid/unlink', access: 'signed-in', principal: 'browser', handlers: [submitUnlink(deps)] },
+    { method: 'get', path: '/admin', access: 'admin', principal: 'browser', handlers: [(_req, res) => res.redirect(302, '/admin/users')] },
+    { method: 'get', path: '/admin/users', access: 'admin', principal: 'browser', handlers: [showUsersPage(deps)] },
+    { method: 'post', path: '/admin/users', access: 'admin', principal: 'browser', handlers: [submitCreateUser(deps)] },
+    { method: 'get', path: '/admin/users/:user', access: 'admin', principal: 'browser', handlers: [showUserPage(deps)] },
+    { method: 'post', path: '/admin/users/:user/role', access: 'admin', principal: 'browser', handlers: [submitChangeUser(deps, 'role')] },
+    { method: 'post', path: '/admin/users/:user/state', access: 'admin', principal: 'browser', handlers: [submitChangeUser(deps, 'state')] },
+    { method: 'post', path: '/admin/users/:user/delete', access: 'admin', principal: 'browser', handlers: [submitDeleteUser(deps)] },
+    { method: 'post', path: '/admin/users/:user/second-factors/reset', access: 'admin', principal: 'browser', handlers: [submitResetSecondFactors(deps)] },
+    { method: 'post', path: '/admin/users/:user/sessions/:sessionId/revoke', access: 'admin', principal: 'browser', handlers: [submitRevokeUserSession(deps)] },
+    { method: 'get', path: '/admin/providers', access: 'admin', principal: 'browser', handlers: [showProvidersPage(deps)] },
+    { method: 'get', path: '/admin/providers/new', access: 'admin', principal: 'browser', handlers: [showNewProviderPage(deps)] },
+    { method: 'post', path: '/admin/providers', access: 'admin', principal: 'browser', handlers: [submitCreateProvider(deps)] },
+    { method: 'get', path: '/admin/providers/:uid', access: 'admin', principal: 'browser', handlers: [showEditProviderPage(deps)] },
+    { method: 'post', path: '/admin/providers/:uid', access: 'admin', principal: 'browser', handlers: [submitUpdateProvider(deps)] },
+    { method: 'post', path: '/admin/providers/:uid/delete', access: 'admin', principal: 'browser', handlers: [submitDeleteProvider(deps)] },
+    { method: 'post', path: '/admin/providers/:uid/test', access: 'admin', principal: 'browser', handlers: [submitTestProvider(deps)] },
+    { method: 'get', path: '/admin/audit', access: 'admin', principal: 'browser', handlers: [showAuditPage(deps)] },
+    { method: 'get', path: '/admin/settings', access: 'admin', principal: 'browser', handlers: [showSettingsPage(deps)] },
+    { method: 'post', path: '/admin/settings', access: 'admin', principal: 'browser', handlers: [submitSettings(deps)] },
+    { method: 'get', path: '/admin/keys', access: 'admin', principal: 'browser', handlers: [showKeysPage(deps)] },
+    { method: 'post', path: '/admin/keys/rotate', access: 'admin', principal: 'browser', handlers: [submitRotateKey(deps)] },
+    { method: 'post', path: '/account/apps/:clientId/revoke', access: 'signed-in', principal: 'browser', handlers: [submitRevokeApp(deps)] },
+    { method: 'get', path: '/admin/oidc-clients', access: 'admin', principal: 'browser', handlers: [showOidcClientsPage(deps)] },
+    { method: 'post', path: '/admin/oidc-clients/:clientId/delete', access: 'admin', principal: 'browser', handlers: [submitDeleteOidcClient(deps)] },
+    // Linked identities (Memos): list and get (self or admin), link with ssoCredentials (self, interactive), unlink.
+    { method: 'get', path: '/api/v1/users/:user/linkedIdentities', access: 'self-or-admin', handlers: [listLinkedIdentitiesHandler(deps)] },
+    { method: 'post', path: '/api/v1/users/:user/linkedIdentities', access: 'self-interactive', handlers: [createLinkedIdentityHandler(deps)] },
+    { method: 'get', path: '/api/v1/users/:user/linkedIdentities/:idpUid', access: 'self-or-admin', handlers: [getLinkedIdentityHandler(deps)] },
+    { method: 'delete', path: '/api/v1/users/:user/linkedIdentities/:idpUid', access: 'self-or-admin', handlers: [deleteLinkedIdentityHandler(deps)] },
     // The public keys that verify the signed upstream identity (upstream-identity/, X-Auth-Request-Jwt).
     { method: 'get', path: '/.well-known/jwks.json', access: 'public', bearer: 'ignore', handlers: [servePublicJwks(deps)] },
     // The browser's sign-out (web/signout-handlers.ts): on to the provider's end_session_endpoint (endSessionAtProvider).
@@ -216,7 +319,13 @@ export function methodNotAllowed(routes: Route[]): RequestHandler {
 export function buildRouter(deps: Deps, routes: Route[] = routeTable(deps)): Router {
   const router = Router();
   const authenticate = bearerMiddleware(deps);
+  const consoleEntries = { browser: consoleEntry(deps, { signedIn: true }), 'browser-optional': consoleEntry(deps, { signedIn: false }) };
   for (const route of routes) {
+    if (route.principal !== undefined) {
+      // Console pages: the browser session's caller, the same guard, errors as HTML pages (web/console-request.ts).
+      router[route.method](route.path, consoleEntries[route.principal], guard(deps, route.access), ...route.handlers, consoleErrorPage(deps));
+      continue;
+    }
     const chain = [...(route.bearer === 'ignore' ? [] : [authenticate]), guard(deps, route.access), ...route.handlers];
     router[route.method](route.path, ...chain);
   }

@@ -10,6 +10,7 @@ export interface LoadResult {
   /** Responses with a 2xx status per second. */
   okPerSecond: number;
   p50: number;
+  p95: number;
   p99: number;
   non2xx: number;
   errors: number;
@@ -65,6 +66,7 @@ export async function runLoad(label: string, options: LoadOptions): Promise<Load
     requestsPerSecond: result.requests.total / elapsed,
     okPerSecond: result['2xx'] / elapsed,
     p50: latencies.percentile(50),
+    p95: latencies.percentile(95),
     p99: latencies.percentile(99),
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
@@ -89,11 +91,16 @@ export interface Scenario {
  * hits every scenario alike. Each result is the median over its rounds; `ratio` is the median of the per-round
  * ratios to the first scenario (the reference).
  */
-export async function runInterleaved(scenarios: Scenario[], rounds: number, seconds: number): Promise<LoadResult[]> {
+export async function runInterleaved(
+  scenarios: Scenario[],
+  rounds: number,
+  seconds: number,
+  run: (label: string, options: LoadOptions) => Promise<LoadResult> = runLoad,
+): Promise<LoadResult[]> {
   const runs: LoadResult[][] = scenarios.map(() => []);
   for (let round = 0; round < rounds; round++) {
     for (const [i, scenario] of scenarios.entries()) {
-      runs[i]!.push(await runLoad(scenario.label, { ...scenario.options, seconds, warmUpSeconds: round === 0 ? 1 : 0 }));
+      runs[i]!.push(await run(scenario.label, { ...scenario.options, seconds, warmUpSeconds: round === 0 ? 1 : 0 }));
     }
   }
   const reference = runs[0]!;
@@ -103,6 +110,7 @@ export async function runInterleaved(scenarios: Scenario[], rounds: number, seco
     requestsPerSecond: median(results.map((r) => r.requestsPerSecond)),
     okPerSecond: median(results.map((r) => r.okPerSecond)),
     p50: median(results.map((r) => r.p50)),
+    p95: median(results.map((r) => r.p95)),
     p99: median(results.map((r) => r.p99)),
     non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
     errors: results.reduce((sum, r) => sum + r.errors, 0),

@@ -77,6 +77,7 @@ export async function measureAuthCodeGrants(base: string, adminToken: string, ss
     requestsPerSecond: latencies.length / seconds,
     okPerSecond: latencies.length / seconds,
     p50: at(0.5),
+    p95: at(0.95),
     p99: at(0.99),
     non2xx: 0,
     errors,

@@ -14,6 +14,9 @@ export const AUDIT_EVENTS = [
   'mfa.recovery_codes_regenerated', 'mfa.reset',
   'oidc.authorize', 'oidc.consent', 'oidc.token', 'oidc.refresh', 'oidc.denied', 'oidc.logout', 'oidc_client.created',
   'oidc_client.updated', 'oidc_client.deleted', 'oidc_signing_key.rotated',
+  'user.groups_updated',
+  'oidc.consent_revoked',
+  'identity.linked', 'identity.unlinked',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

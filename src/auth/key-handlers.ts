@@ -26,6 +26,7 @@ export function rotateSigningKeyHandler(deps: Deps): RequestHandler {
     parseInput(noParameters, req.body);
     const rotated = await rotateSigningKey(deps.store.settings, deps.clock.now());
     await deps.keys.reload(deps.clock.now());
+    deps.events.emit('keys-rotated');
     deps.logger.info({ event: 'signing_key_rotated', kid: rotated.kid }, 'signing key rotated');
     await recordAudit(deps, 'signing_key.rotated', originOf(req), { actorUserId: findPrincipal(res)?.user.id ?? null, subject: rotated.kid });
     res.json({ kid: rotated.kid, createTime: rfc3339(rotated.createdAt) });

@@ -3,14 +3,25 @@
 // paths canonical, user patterns compiled with RE2, linear time), each problem naming its file:line:column.
 // config/access-rules.example.json shows the shape.
 // `users` names people by their stable id (`users/12` or 12), never by a name, which people can choose or change;
-// `userPattern` matches only usernames an admin assigned or locked (access-policy.ts).
+// `userPattern` matches only usernames an admin assigned or locked (access-policy.ts); `groups` names groups
+// exactly (a user's effective groups: local ∪ upstream). A rule has `allow` (decides: "public", "any", "none" or
+// a list) or `deny` (refuses whom it names, "any" = every signed-in person; others go on to later rules).
 import { locateJsonPath, readJsonFile } from '../config-file.js';
 import { RE2JS } from 're2js';
 import { z } from 'zod';
+import { isValidGroupName } from '../groups/group-name.js';
 import { isValidUsername } from '../users/username.js';
 import { canonicalizePath } from './canonical-path.js';
 
 export type Verdict = 'any' | 'none';
+
+/** Who a list names: any of these roles, user ids, locked usernames matching the pattern, or groups. */
+export interface SubjectList {
+  roles: ReadonlySet<string>;
+  userIds: ReadonlySet<number>;
+  userPattern: RE2JS | null;
+  groups: ReadonlySet<string>;
+}
 
 export interface CompiledRule {
   /** Position in the file (1-based), for logs. */
@@ -22,7 +33,13 @@ export interface CompiledRule {
   /** Canonical prefix, and the same lower-cased (see access-policy.ts for why both). */
   path: string;
   pathLower: string;
-  allow: Verdict | { roles: ReadonlySet<string>; userIds: ReadonlySet<number>; userPattern: RE2JS | null };
+  /** `allow` rules decide; `deny` rules refuse whom they name and let everyone else go on to the next rule. */
+  effect: 'allow' | 'deny';
+  /**
+   * allow rules: who passes (`public`: anyone, no credential read). deny rules: who is refused (`any`: every
+   * signed-in person; never `public` or `none`).
+   */
+  allow: Verdict | 'public' | SubjectList;
 }
 
 export interface AccessRules {
@@ -81,20 +98,23 @@ const allowListSchema = z
     roles: z.array(z.enum(['ADMIN', 'USER'])).max(10).optional(),
     users: z.array(userReferenceSchema).max(10_000).optional(),
     userPattern: userPatternSchema.optional(),
+    groups: z.array(z.string().refine(isValidGroupName, 'is not a group name (1-256 visible ASCII characters, no comma)')).max(10_000).optional(),
   })
-  .refine((a) => (a.roles?.length ?? 0) + (a.users?.length ?? 0) > 0 || a.userPattern !== undefined, {
-    message: 'name at least one of roles, users, userPattern (or use "any" / "none")',
+  .refine((a) => (a.roles?.length ?? 0) + (a.users?.length ?? 0) + (a.groups?.length ?? 0) > 0 || a.userPattern !== undefined, {
+    message: 'name at least one of roles, users, userPattern, groups (or use "public" / "any" / "none")',
   })
-  .transform((a) => ({ roles: new Set<string>(a.roles ?? []), userIds: new Set<number>(a.users ?? []), userPattern: a.userPattern ?? null }));
-const verdictSchema = z.enum(['any', 'none']);
+  .transform((a): SubjectList => ({
+    roles: new Set<string>(a.roles ?? []),
+    userIds: new Set<number>(a.users ?? []),
+    userPattern: a.userPattern ?? null,
+    groups: new Set<string>(a.groups ?? []),
+  }));
+const verdictSchema = z.enum(['public', 'any', 'none']);
+const denyVerdictSchema = z.enum(['any']);
 
-/** `"any"`, `"none"` or a list object; checked by shape so the message names the actual mistake. */
-const allowSchema = z.unknown().transform((value, ctx): CompiledRule['allow'] => {
-  if (value === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'required: "any", "none" or { roles, users, userPattern }' });
-    return z.NEVER;
-  }
-  const result = typeof value === 'string' ? verdictSchema.safeParse(value) : allowListSchema.safeParse(value);
+/** `"public"`, `"any"`, `"none"` or a list object (deny: `"any"` or a list); checked by shape so the message names the actual mistake. */
+const entrySchema = (deny: boolean) => z.unknown().transform((value, ctx): CompiledRule['allow'] => {
+  const result = typeof value === 'string' ? (deny ? denyVerdictSchema : verdictSchema).safeParse(value) : allowListSchema.safeParse(value);
   if (result.success) return result.data;
   for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
   return z.NEVER;
@@ -127,12 +147,25 @@ const pathSchema = z
     return canonical;
   });
 
-const ruleSchema = z.strictObject({
-  comment: z.string().max(1000).optional(),
-  host: hostSchema,
-  path: pathSchema,
-  allow: allowSchema,
-});
+const ruleSchema = z
+  .strictObject({
+    comment: z.string().max(1000).optional(),
+    host: hostSchema,
+    path: pathSchema,
+    allow: entrySchema(false).optional(),
+    deny: entrySchema(true).optional(),
+  })
+  .superRefine((r, ctx) => {
+    if ((r.allow === undefined) === (r.deny === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [r.allow === undefined ? 'allow' : 'deny'],
+        message: r.allow === undefined
+          ? 'required: allow ("public", "any", "none" or { roles, users, userPattern, groups }) or deny ("any" or such a list)'
+          : 'a rule has allow or deny, not both',
+      });
+    }
+  });
 
 const fileSchema = z.strictObject({
   comment: z.string().max(1000).optional(),
@@ -164,8 +197,9 @@ export function compileAccessRules(input: unknown, file = 'access rules', text?:
   parsed.data.rules.forEach((raw, i) => {
     const rule = ruleSchema.safeParse(raw);
     if (rule.success) {
-      const { host, path, allow, comment } = rule.data;
-      rules.push({ index: i + 1, comment: comment ?? null, host, path, pathLower: path.toLowerCase(), allow });
+      const { host, path, allow, deny, comment } = rule.data;
+      const effect = deny === undefined ? 'allow' : 'deny';
+      rules.push({ index: i + 1, comment: comment ?? null, host, path, pathLower: path.toLowerCase(), effect, allow: (allow ?? deny)! });
       return;
     }
     for (const issue of rule.error.issues) problems.push(problem(['rules', i, ...issue.path], issue.message));

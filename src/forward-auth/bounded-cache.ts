@@ -38,6 +38,27 @@ export class BoundedCache<V> {
     return entry.value;
   }
 
+  /**
+   * The value when present and not expired, counted as a hit; otherwise undefined and not counted (the caller's
+   * slow path then calls find(), which counts the miss once). Lets the verify fast path answer synchronously.
+   */
+  peek(key: string, now: number): V | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined || entry.expiresAt <= now) return undefined;
+    this.meter.hit();
+    return entry.value;
+  }
+
+  /** Like peek, but counts nothing: for a fast path that checks several caches and counts hits only if all agree. */
+  peekQuiet(key: string, now: number): V | undefined {
+    const entry = this.entries.get(key);
+    return entry === undefined || entry.expiresAt <= now ? undefined : entry.value;
+  }
+
+  countHit(): void {
+    this.meter.hit();
+  }
+
   set(key: string, value: V, expiresAt: number): void {
     this.entries.delete(key);
     if (this.entries.size >= this.maxEntries) {

@@ -1,4 +1,5 @@
-// The forward-auth decision for one nginx subrequest: who is calling (bearer access token or PAT, else the
+// The forward-auth decision for one nginx subrequest: a target a `public` rule covers passes with no credential
+// read; otherwise who is calling (bearer access token or PAT, else the
 // sso_session cookie; the refresh cookie is never a credential here), then whether the access rules let them
 // reach the original URL. deps.ts builds one per gateway (its caches listen to revocation events), with the access
 // rules loaded at start.
@@ -12,7 +13,7 @@ import { checkReturnUrl } from '../http/return-url.js';
 import type { Store } from '../store/store.js';
 import { AccessTokenCheck } from './access-token-check.js';
 import type { AccessRules } from './access-rules.js';
-import { isAllowed, isAllowedWithoutTarget } from './access-policy.js';
+import { isAllowed, isAllowedWithoutTarget, isPublic } from './access-policy.js';
 import { findCookie } from './cookie-value.js';
 import type { Identity } from './identity.js';
 import type { TargetParse } from './original-request.js';
@@ -39,12 +40,15 @@ export type DenialReason = 'no-credentials' | 'invalid-bearer' | 'invalid-sessio
 
 export type VerifyDecision =
   | { kind: 'allow'; identity: Identity; /** [header, JWT] of the signed upstream identity, when it is on. */ assertion?: readonly [string, string] }
+  /** A `public` rule: no credential read, no identity headers. */
+  | { kind: 'public' }
   | { kind: 'bad-request'; reason: DenialReason }
   | { kind: 'unauthenticated'; reason: DenialReason; invalidBearer: boolean; signInUrl: string | null }
   | { kind: 'forbidden'; reason: DenialReason; username: string };
 
 const DECISION_LABELS: Readonly<Record<VerifyDecision['kind'], VerifyDecisionLabel>> = {
   allow: 'allow',
+  public: 'allow',
   unauthenticated: 'unauthenticated',
   forbidden: 'forbidden',
   'bad-request': 'bad_request',
@@ -55,7 +59,7 @@ export interface ForwardAuthDeps {
   config: Pick<Config, 'instanceUrl' | 'instanceOrigin' | 'allowedRedirectHosts'>;
   clock: Clock;
   keys: KeyRing;
-  store: Pick<Store, 'sessions'>;
+  store: Pick<Store, 'sessions' | 'groups'>;
   pats: PatAuthenticator;
   events: EventEmitter<GatewayEvents>;
   metrics: Metrics;
@@ -69,6 +73,8 @@ export class ForwardAuth {
   private readonly pats: PatCheck;
   private readonly signInPage: string;
   private readonly metrics: Metrics;
+  /** Whether any rule is `public`: only then is a target judged before the credential. */
+  private readonly hasPublic: boolean;
 
   constructor(
     private readonly deps: ForwardAuthDeps,
@@ -80,7 +86,8 @@ export class ForwardAuth {
       sessions: deps.metrics.cache('access_token_session'),
     });
     this.sessions = new SessionCheck(deps.store, LOOKUP_TIMEOUT_MS, deps.metrics.cache('session_cookie'));
-    this.pats = new PatCheck(deps.pats, LOOKUP_TIMEOUT_MS, deps.metrics.cache('pat'));
+    this.pats = new PatCheck(deps.pats, (userId) => deps.store.groups.listEffective(userId), LOOKUP_TIMEOUT_MS, deps.metrics.cache('pat'));
+    this.hasPublic = rules.rules.some((r) => r.effect === 'allow' && r.allow === 'public');
     this.signInPage = `${deps.config.instanceUrl}/auth`;
     deps.events.on('sessions-revoked', (ids) => {
       this.sessions.forgetSessions(ids);
@@ -92,6 +99,27 @@ export class ForwardAuth {
       this.sessions.forgetUser(userId);
       this.pats.forgetUser(userId);
     });
+    deps.events.on('groups-changed', (userId) => {
+      this.tokens.forgetGroupsOf(userId);
+      this.sessions.forgetUser(userId);
+      this.pats.forgetUser(userId);
+    });
+    deps.events.on('keys-rotated', () => {
+      this.tokens.forgetAll();
+      // Another process rotated: read the ring now rather than at the next periodic reload.
+      deps.keys.reload(deps.clock.now()).then(
+        () => this.tokens.forgetAll(),
+        () => {},
+      );
+    });
+    deps.events.on('caches-stale', () => this.forgetAll());
+  }
+
+  /** Every verify cache starts over (the relay may have missed a revocation). */
+  forgetAll(): void {
+    this.tokens.forgetAll();
+    this.sessions.forgetAll();
+    this.pats.forgetAll();
   }
 
   /** The decision for one request, counted (gateway_verify_requests_total) and timed (…_duration_seconds). */
@@ -105,6 +133,39 @@ export class ForwardAuth {
       this.metrics.verified('error', (performance.now() - started) / 1000);
       throw err;
     }
+  }
+
+  /**
+   * The decision without a promise when the credential's cache entry is fresh (the common case: nginx asks for
+   * every request of a signed-in user), counted like decide(); null when a lookup or a verification is needed.
+   * Only an identity already proven valid is taken from a cache; every other outcome goes through judge().
+   */
+  decideCached(input: VerifyInput): VerifyDecision | null {
+    // A public target is answered without identity headers, whoever asks: judge() decides it.
+    if (this.hasPublic && input.target.kind === 'ok' && isPublic(this.rules, input.target.target)) return null;
+    const started = performance.now();
+    const now = this.deps.clock.now().getTime();
+    const authorization = input.authorization;
+    let identity: Identity | undefined;
+    if (authorization !== undefined && BEARER_SCHEME.test(authorization)) {
+      const bearer = parseBearer(authorization);
+      if (bearer.kind !== 'token') return null;
+      identity = bearer.token.startsWith(PAT_PREFIX) ? this.pats.peek(bearer.token, now) : this.tokens.peek(bearer.token, now);
+    } else {
+      const ssoToken = input.cookie === undefined ? null : findCookie(input.cookie, SSO_COOKIE);
+      if (ssoToken !== null) identity = this.sessions.peek(ssoToken, now);
+    }
+    if (identity === undefined) return null;
+    let decision = this.authorize(identity, input.target);
+    // With the signed identity on, only an assertion already cached keeps this path synchronous.
+    const assertions = this.deps.assertions;
+    if (assertions != null && decision.kind === 'allow' && input.target.kind === 'ok') {
+      const jwt = assertions.peek(identity, input.target.target.hostname, now);
+      if (jwt === undefined) return null;
+      decision = { ...decision, assertion: [assertions.headerName, jwt] };
+    }
+    this.metrics.verified(DECISION_LABELS[decision.kind], (performance.now() - started) / 1000);
+    return decision;
   }
 
   /** An allowed answer for a known target gains the signed identity for that host (`aud`), when it is on. */
@@ -121,6 +182,7 @@ export class ForwardAuth {
   }
 
   private async judge(input: VerifyInput): Promise<VerifyDecision> {
+    if (this.hasPublic && input.target.kind === 'ok' && isPublic(this.rules, input.target.target)) return { kind: 'public' };
     const now = this.deps.clock.now().getTime();
     const authorization = input.authorization;
     let identity: Identity | null = null;

@@ -1,7 +1,8 @@
 // Personal access tokens at /auth/verify, through the PAT authenticator (deps.pats) behind a bounded
-// cache keyed by the token's SHA-256 (PAT_CACHE_TTL_MS; concurrent misses share one lookup). 'pats-revoked' and
-// 'user-changed' on this replica drop entries at once; a revocation elsewhere is seen when the entry expires
-// (< 5 s), as is a PAT's own expiry.
+// cache keyed by the token's SHA-256, the owner's groups read on a miss and kept in the entry (PAT_CACHE_TTL_MS;
+// concurrent misses share one lookup). 'pats-revoked' and 'user-changed' drop entries at once, here and
+// (state/event-relay.ts) on other processes; without Redis delivery a revocation elsewhere is seen when the entry
+// expires (< 5 s), as is a PAT's own expiry.
 import type { PatAuthenticator } from '../auth/authenticate.js';
 import { sha256Hex } from '../auth/secrets.js';
 import { NO_CACHE_METER, type CacheMeter } from '../metrics/metrics.js';
@@ -26,6 +27,8 @@ export class PatCheck {
 
   constructor(
     private readonly authenticator: PatAuthenticator,
+    /** The user's effective groups, read with the token on a cache miss and kept in the same entry. */
+    private readonly groups: (userId: number) => Promise<string[]>,
     private readonly lookupTimeoutMs: number,
     meter: CacheMeter = NO_CACHE_METER,
   ) {
@@ -48,6 +51,18 @@ export class PatCheck {
     return (await pending)?.identity ?? null;
   }
 
+  forgetAll(): void {
+    this.generation += 1;
+    this.cache.clear();
+    this.inFlight.clear();
+  }
+
+  /** The identity when the token's entry is cached and fresh (no promise); undefined: ask check(). */
+  peek(token: string, now: number): Identity | undefined {
+    if (token.length > MAX_PAT_LENGTH) return undefined;
+    return this.cache.peek(sha256Hex(token), now)?.identity;
+  }
+
   forgetUser(userId: number): void {
     this.generation += 1;
     this.cache.deleteWhere((e) => e.identity.userId === userId);
@@ -65,7 +80,8 @@ export class PatCheck {
     const generation = this.generation;
     const found = await withDeadline(this.authenticator.authenticate(token), this.lookupTimeoutMs);
     if (found === null || found.user.state !== 'NORMAL') return null;
-    const entry: PatEntry = { tokenId: found.tokenId, identity: buildIdentity(found.user) };
+    const groups = await withDeadline(this.groups(found.user.id), this.lookupTimeoutMs);
+    const entry: PatEntry = { tokenId: found.tokenId, identity: buildIdentity(found.user, groups) };
     if (generation === this.generation) this.cache.set(hash, entry, now + PAT_CACHE_TTL_MS);
     return entry;
   }

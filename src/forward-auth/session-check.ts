@@ -1,7 +1,8 @@
 // The `sso_session` cookie at /auth/verify: its SHA-256 names a session row; the session and its user are read
-// from the database (one joined query) at most once per SESSION_CACHE_TTL_MS per cookie on this replica
+// from the database with the user's groups (one joined query) at most once per SESSION_CACHE_TTL_MS per cookie on this replica
 // (concurrent misses share one lookup). A revocation on this replica ('sessions-revoked', 'user-changed') drops the entries at once, also
-// for lookups still in flight; another replica's revocation is seen when the entry expires (< 5 s).
+// for lookups still in flight; another process's revocation arrives through state/event-relay.ts (Redis pub/sub),
+// and without Redis delivery, when the entry expires (< 5 s).
 import { sha256Hex } from '../auth/secrets.js';
 import type { SessionRepository } from '../sessions/session.js';
 import { NO_CACHE_METER, type CacheMeter } from '../metrics/metrics.js';
@@ -49,10 +50,22 @@ export class SessionCheck {
     return (await pending)?.identity ?? null;
   }
 
+  /** The identity when the cookie's entry is cached and fresh (no promise); undefined: ask check(). */
+  peek(ssoToken: string, now: number): Identity | undefined {
+    if (!SSO_TOKEN_SHAPE.test(ssoToken)) return undefined;
+    return this.cache.peek(sha256Hex(ssoToken), now)?.identity;
+  }
+
   forgetSessions(ids: readonly string[]): void {
     this.generation += 1;
     const gone = new Set(ids);
     this.cache.deleteWhere((e) => gone.has(e.sessionId));
+    this.inFlight.clear();
+  }
+
+  forgetAll(): void {
+    this.generation += 1;
+    this.cache.clear();
     this.inFlight.clear();
   }
 
@@ -67,8 +80,8 @@ export class SessionCheck {
     const at = new Date(now);
     const found = await withDeadline(this.repos.sessions.findActiveWithUserBySsoTokenHash(hash, at), this.lookupTimeoutMs);
     if (found === null || found.user.state !== 'NORMAL') return null;
-    const { session, user } = found;
-    const entry: SessionEntry = { sessionId: session.id, identity: buildIdentity(user) };
+    const { session, user, groups } = found;
+    const entry: SessionEntry = { sessionId: session.id, identity: buildIdentity(user, groups) };
     // The entry's age counts from the read, not from the answer: a slow answer does not stretch the 5 s bound.
     if (generation === this.generation) this.cache.set(hash, entry, Math.min(now + SESSION_CACHE_TTL_MS, session.expiresAt.getTime()));
     return entry;

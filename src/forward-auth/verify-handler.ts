@@ -1,7 +1,8 @@
 // GET (any method) /auth/verify (nginx auth_request: X-Original-URL) and /auth/verify/forward-auth (Traefik,
 // Caddy: X-Forwarded-*) as a plain node:http handler: 200 + identity headers, 401 (+ Location for browsers,
 // WWW-Authenticate always), 403 when a rule denies, 400 for two Authorization headers, 403 also for target headers
-// that disagree, 5xx on any error; never 2xx unless a credential was checked and a rule allowed it. Every answer has
+// that disagree, 5xx on any error; never 2xx unless a credential was checked and a rule allowed it, or a `public`
+// rule covers the target (200 without identity headers). Every answer has
 // an explicit empty body (`Content-Length: 0`: nginx reads a subrequest's body, and a chunked empty one halves
 // its throughput), and an `X-Request-Id` (a trusted proxy's own, else a new one: http/request-id.ts). Target
 // headers are read only when the peer is a trusted proxy (GATEWAY_TRUSTED_PROXIES). app.ts's request listener
@@ -13,6 +14,7 @@ import type { Deps } from '../deps.js';
 import { toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ForwardAuth, VerifyDecision, VerifyInput } from './forward-auth.js';
+import { PUBLIC_ALLOW_HEADERS } from './identity.js';
 import { ABSENT, parseTargetHeaders, type TargetSource } from './original-request.js';
 import { hasRepeatedAuthorization } from '../http/repeated-header.js';
 import { requestIdFor } from '../http/request-id.js';
@@ -72,6 +74,9 @@ function answer(res: ServerResponse, decision: VerifyDecision, requestId: string
     case 'allow':
       res.writeHead(200, decision.identity.allowHeaders.concat('X-Request-Id', requestId, ...(decision.assertion ?? [])));
       break;
+    case 'public':
+      res.writeHead(200, PUBLIC_ALLOW_HEADERS.concat('X-Request-Id', requestId));
+      break;
     case 'unauthenticated': {
       const headers = ['WWW-Authenticate', decision.invalidBearer ? WWW_INVALID : WWW_BEARER, ...NO_STORE_EMPTY, 'X-Request-Id', requestId];
       if (decision.signInUrl !== null) headers.push('Location', decision.signInUrl);
@@ -116,28 +121,44 @@ export function serveVerify(
 ): void {
   const trusted = isTrustedPeer(req.socket, trust);
   const id = requestId ?? requestIdFor(req.headers['x-request-id'], trusted);
-  const onError = (err: unknown) => fail(res, logger, err, id);
   if (req.headers.authorization !== undefined && hasRepeatedAuthorization(req.rawHeaders)) {
     forwardAuth.countBadRequest();
     answer(res, { kind: 'bad-request', reason: 'invalid-bearer' }, id);
     return;
   }
+  let input: VerifyInput;
   try {
-    forwardAuth
-      .decide(readVerifyInput(req, trusted, source))
-      .then((decision) => {
-        if (decision.kind !== 'allow' && logger.isLevelEnabled('debug')) {
-          logger.debug({ event: 'verify_denied', outcome: decision.kind, reason: decision.reason, reqId: id }, 'forward auth denied');
-        }
-        try {
-          answer(res, decision, id);
-        } catch (err) {
-          onError(err);
-        }
-      }, onError);
+    input = readVerifyInput(req, trusted, source);
+    // A fresh cache entry answers in this tick: no promise, no closure, no microtask hop (a signed-in user's
+    // every request); anything else takes the full decision below.
+    const quick = forwardAuth.decideCached(input);
+    if (quick !== null) {
+      respond(res, logger, quick, id);
+      return;
+    }
+  } catch (err) {
+    fail(res, logger, err, id);
+    return;
+  }
+  const onError = (err: unknown) => fail(res, logger, err, id);
+  try {
+    forwardAuth.decide(input).then((decision) => {
+      try {
+        respond(res, logger, decision, id);
+      } catch (err) {
+        onError(err);
+      }
+    }, onError);
   } catch (err) {
     onError(err);
   }
+}
+
+function respond(res: ServerResponse, logger: Logger, decision: VerifyDecision, id: string): void {
+  if (decision.kind !== 'allow' && decision.kind !== 'public' && logger.isLevelEnabled('debug')) {
+    logger.debug({ event: 'verify_denied', outcome: decision.kind, reason: decision.reason, reqId: id }, 'forward auth denied');
+  }
+  answer(res, decision, id);
 }
 
 /** The route-table handler (Express path: reached for spellings the request listener leaves to Express). */

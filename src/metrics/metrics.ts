@@ -11,12 +11,19 @@ export const VERIFY_DECISIONS = ['allow', 'unauthenticated', 'forbidden', 'bad_r
 /** The bounded caches of /auth/verify (forward-auth/*-check.ts). */
 export const VERIFY_CACHES = ['access_token', 'access_token_session', 'session_cookie', 'pat'] as const;
 
+/** The OpenID Provider's protocol endpoints (oidc-provider/provider.ts maps its paths onto these). */
+export const OIDC_ENDPOINTS = ['discovery', 'jwks', 'authorization', 'token', 'userinfo', 'introspection', 'revocation', 'end_session', 'other'] as const;
+/** success: answered; error: an OAuth error for the caller (4xx, or a redirect carrying error=); server_error: 5xx. */
+export const OIDC_OUTCOMES = ['success', 'error', 'server_error'] as const;
+
 export type SignInMethod = (typeof SIGN_IN_METHODS)[number];
 export type SignInResult = (typeof SIGN_IN_RESULTS)[number];
 export type RefreshResult = (typeof REFRESH_RESULTS)[number];
 export type BanKind = (typeof BAN_KINDS)[number];
 export type VerifyDecisionLabel = (typeof VERIFY_DECISIONS)[number];
 export type VerifyCacheName = (typeof VERIFY_CACHES)[number];
+export type OidcEndpoint = (typeof OIDC_ENDPOINTS)[number];
+export type OidcOutcome = (typeof OIDC_OUTCOMES)[number];
 
 /** Hit/miss counting for one cache; find() calls exactly one of them. */
 export interface CacheMeter {
@@ -33,6 +40,8 @@ export interface Metrics {
   banned(kind: BanKind): void;
   /** The meter of one forward-auth cache (fetched once, when the cache is built). */
   cache(name: VerifyCacheName): CacheMeter;
+  /** One answer of the OpenID Provider's protocol endpoints. */
+  oidcRequest(endpoint: OidcEndpoint, outcome: OidcOutcome): void;
 }
 
 export const NO_CACHE_METER: CacheMeter = { hit() {}, miss() {} };
@@ -43,4 +52,5 @@ export const noMetrics: Metrics = {
   refresh() {},
   banned() {},
   cache: () => NO_CACHE_METER,
+  oidcRequest() {},
 };

@@ -6,6 +6,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 import {
   BAN_KINDS,
+  OIDC_ENDPOINTS,
+  OIDC_OUTCOMES,
   REFRESH_RESULTS,
   SIGN_IN_METHODS,
   SIGN_IN_RESULTS,
@@ -14,6 +16,8 @@ import {
   type BanKind,
   type CacheMeter,
   type Metrics,
+  type OidcEndpoint,
+  type OidcOutcome,
   type RefreshResult,
   type SignInMethod,
   type SignInResult,
@@ -124,6 +128,7 @@ function pingWithin(probe: DependencyProbe, ms: number): Promise<boolean> {
 
 const PAIRS = SIGN_IN_METHODS.flatMap((method) => SIGN_IN_RESULTS.map((result) => `${method}:${result}` as const));
 type Pair = (typeof PAIRS)[number];
+const OIDC_PAIRS = OIDC_ENDPOINTS.flatMap((endpoint) => OIDC_OUTCOMES.map((outcome) => `${endpoint}:${outcome}` as const));
 
 export class PrometheusMetrics implements Metrics, MetricsExporter {
   readonly registry = new Registry();
@@ -133,6 +138,7 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
   private readonly signIns = zeros(PAIRS);
   private readonly refreshes = zeros(REFRESH_RESULTS);
   private readonly bans = zeros(BAN_KINDS);
+  private readonly oidcRequests = zeros(OIDC_PAIRS);
   private readonly caches = new Map<VerifyCacheName, CountingCacheMeter>(VERIFY_CACHES.map((name) => [name, new CountingCacheMeter()]));
 
   constructor(probes: readonly DependencyProbe[]) {
@@ -148,6 +154,10 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
     });
     countedCounter(registry, { name: 'gateway_refresh_total', help: 'Refresh-token rotations by result', labelNames: ['result'] }, this.refreshes, (result) => ({ result }));
     countedCounter(registry, { name: 'gateway_regulation_bans_total', help: 'Brute-force bans started, by regulation key kind', labelNames: ['kind'] }, this.bans, (kind) => ({ kind }));
+    countedCounter(registry, { name: 'gateway_oidc_requests_total', help: 'OpenID Provider protocol answers by endpoint and outcome', labelNames: ['endpoint', 'outcome'] }, this.oidcRequests, (pair) => {
+      const [endpoint = '', outcome = ''] = pair.split(':');
+      return { endpoint, outcome };
+    });
     const meters = this.caches;
     const cacheCounter = (name: string, help: string, read: (m: CountingCacheMeter) => number) =>
       new Counter({
@@ -198,6 +208,10 @@ export class PrometheusMetrics implements Metrics, MetricsExporter {
 
   cache(name: VerifyCacheName): CacheMeter {
     return this.caches.get(name)!;
+  }
+
+  oidcRequest(endpoint: OidcEndpoint, outcome: OidcOutcome): void {
+    this.oidcRequests[`${endpoint}:${outcome}`] += 1;
   }
 
   scrape(): Promise<string> {

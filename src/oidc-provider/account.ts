@@ -10,12 +10,15 @@ import type { Store } from '../store/store.js';
 import type { User } from '../users/user.js';
 
 export interface AccountDeps {
-  store: Pick<Store, 'sessions' | 'users' | 'oidcModels'>;
+  store: Pick<Store, 'sessions' | 'users' | 'oidcModels' | 'groups'>;
   clock: Clock;
 }
 
-/** The claims of a user, by scope (provider.ts maps scopes to these names). */
-export function userClaims(user: User): { sub: string; [claim: string]: unknown } {
+/**
+ * The claims of a user, by scope (provider.ts maps scopes to these names). `groups` (scope groups) is the user's
+ * effective groups, the list X-Auth-Request-Groups carries.
+ */
+export function userClaims(user: User, groups: readonly string[]): { sub: string; [claim: string]: unknown } {
   return {
     sub: String(user.id),
     preferred_username: user.username,
@@ -24,7 +27,7 @@ export function userClaims(user: User): { sub: string; [claim: string]: unknown 
     // Verified only as the user record says (an admin set it, or a provider said email_verified: true; issue 9
     // item 5): the same rule as X-Auth-Request-Email.
     ...(user.email ? { email: user.email, email_verified: user.emailVerified } : {}),
-    groups: [user.role.toLowerCase()],
+    groups: [...groups],
   };
 }
 
@@ -64,6 +67,6 @@ export function findAccount(deps: AccountDeps): FindAccount {
       const browser = await findBrowserSession(deps, ctx.req.headers.cookie);
       if (!browser || browser.user.id !== user.id) return undefined;
     }
-    return { accountId: String(user.id), claims: () => userClaims(user) };
+    return { accountId: String(user.id), claims: async () => userClaims(user, await deps.store.groups.listEffective(user.id)) };
   };
 }

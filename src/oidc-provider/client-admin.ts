@@ -8,7 +8,8 @@ import type { Deps } from '../deps.js';
 import { AppError, invalidArgument, notFound } from '../errors.js';
 import { parseInput } from '../http/validate.js';
 import { clientMetadata } from './client-metadata.js';
-import { CLIENT_ID_PATTERN, createClientBody, patchClientBody, patchClientQuery } from './client-input.js';
+import { CLIENT_ID_PATTERN, clientFromInput, clientRuleViolations, createClientBody, patchClientBody, patchClientQuery } from './client-input.js';
+import { findOidcClient, requireApiManagedClientId } from './client-lookup.js';
 import { requireProvider } from './interactions.js';
 import type { OidcClient, OidcClientPatch } from './oidc-storage.js';
 
@@ -17,6 +18,8 @@ const newSecret = () => randomBytes(32).toString('hex');
 const newClientId = () => randomBytes(12).toString('hex');
 
 async function checkWithProvider(deps: Deps, client: OidcClient): Promise<void> {
+  const violations = clientRuleViolations(client);
+  if (violations.length > 0) throw invalidArgument(`invalid client: ${violations.map((v) => `${v.field} ${v.description}`).join('; ')}`, violations);
   const provider = await requireProvider(deps);
   try {
     await (provider.Client as unknown as { validate(m: unknown): Promise<void> }).validate(clientMetadata(client));
@@ -27,8 +30,15 @@ async function checkWithProvider(deps: Deps, client: OidcClient): Promise<void> 
 }
 
 export async function requireClient(deps: Deps, clientId: string): Promise<OidcClient> {
-  const client = CLIENT_ID_PATTERN.test(clientId) ? await deps.store.oidcClients.findById(clientId) : null;
+  const client = CLIENT_ID_PATTERN.test(clientId) ? await findOidcClient(deps, clientId) : null;
   if (!client) throw notFound('oidc client not found');
+  return client;
+}
+
+/** An API-managed client (a deployment-file client answers FAILED_PRECONDITION: the file owns it). */
+async function requireApiClient(deps: Deps, clientId: string): Promise<OidcClient> {
+  const client = await requireClient(deps, clientId);
+  requireApiManagedClientId(deps, clientId);
   return client;
 }
 
@@ -38,24 +48,7 @@ export async function createClient(deps: Deps, body: unknown): Promise<{ client:
   const isPublic = input.public ?? false;
   if (isPublic && input.requirePkce === false) throw invalidArgument('a public client must use PKCE (RFC 9700 §2.1.1)');
   const secret = isPublic ? null : newSecret();
-  const client: OidcClient = {
-    clientId: input.clientId ?? newClientId(),
-    displayName: input.displayName,
-    redirectUris: input.redirectUris,
-    postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
-    public: isPublic,
-    requirePkce: input.requirePkce ?? true,
-    consent: input.consent ?? 'ONCE',
-    allowedRoles: input.allowedRoles ?? [],
-    allowedUsers: input.allowedUsers ?? [],
-    backchannelLogoutUri: input.backchannelLogoutUri ?? null,
-    refreshTokens: input.refreshTokens ?? false,
-    idTokenSignedResponseAlg: input.idTokenSignedResponseAlg ?? 'RS256',
-    subjectType: input.subjectType ?? 'public',
-    secretHash: secret === null ? null : sha256Hex(secret),
-    createdAt: now,
-    updatedAt: now,
-  };
+  const client = clientFromInput(input, requireApiManagedClientId(deps, input.clientId ?? newClientId()), secret === null ? null : sha256Hex(secret), now);
   await checkWithProvider(deps, client);
   await deps.store.oidcClients.create(client);
   return { client, secret };
@@ -64,7 +57,7 @@ export async function createClient(deps: Deps, body: unknown): Promise<{ client:
 export async function updateClient(deps: Deps, clientId: string, body: unknown, query: unknown): Promise<OidcClient> {
   const input = parseInput(patchClientBody, body);
   const { updateMask } = parseInput(patchClientQuery, query, 'query');
-  const current = await requireClient(deps, clientId);
+  const current = await requireApiClient(deps, clientId);
   const allowed = Object.keys(patchClientBody.shape);
   const paths = updateMask.split(',').map((p) => p.trim()).filter(Boolean);
   const unknown = paths.filter((p) => !allowed.includes(p));
@@ -73,7 +66,7 @@ export async function updateClient(deps: Deps, clientId: string, body: unknown, 
   for (const path of paths) {
     const value = (input as Record<string, unknown>)[path];
     if (value === undefined) throw invalidArgument(`updateMask names ${path} but the body has no value for it`);
-    (patch as Record<string, unknown>)[path] = value;
+    (patch as Record<string, unknown>)[path] = path === 'tokenLifetimes' ? { ...current.tokenLifetimes, ...(value as object) } : value;
   }
   if (current.public && patch.requirePkce === false) throw invalidArgument('a public client must use PKCE (RFC 9700 §2.1.1)');
   await checkWithProvider(deps, { ...current, ...patch });
@@ -83,12 +76,12 @@ export async function updateClient(deps: Deps, clientId: string, body: unknown, 
 }
 
 export async function deleteClient(deps: Deps, clientId: string): Promise<void> {
-  await requireClient(deps, clientId);
+  await requireApiClient(deps, clientId);
   await deps.store.oidcClients.delete(clientId);
 }
 
 export async function regenerateClientSecret(deps: Deps, clientId: string): Promise<string> {
-  const client = await requireClient(deps, clientId);
+  const client = await requireApiClient(deps, clientId);
   if (client.public) throw new AppError('FAILED_PRECONDITION', 'a public client has no secret');
   const secret = newSecret();
   await deps.store.oidcClients.update(clientId, { secretHash: sha256Hex(secret) }, deps.clock.now());

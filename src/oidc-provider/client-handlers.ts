@@ -9,9 +9,12 @@ import { notFound } from '../errors.js';
 import { rfc3339 } from '../http/timestamps.js';
 import { createClient, deleteClient, regenerateClientSecret, requireClient, updateClient } from './client-admin.js';
 import type { OidcClient } from './oidc-storage.js';
+import { isDeploymentClient, listAllOidcClients } from './client-lookup.js';
+import { listUserConsents, revokeUserConsent } from './consents.js';
+import { requireTarget } from '../http/route-access.js';
 import { noParameters, parseInput } from '../http/validate.js';
 
-export function toOidcClientJson(c: OidcClient) {
+export function toOidcClientJson(c: OidcClient, managedBy: 'API' | 'DEPLOYMENT' = 'API') {
   return {
     name: `oidc-clients/${c.clientId}`,
     clientId: c.clientId,
@@ -27,6 +30,9 @@ export function toOidcClientJson(c: OidcClient) {
     refreshTokens: c.refreshTokens,
     idTokenSignedResponseAlg: c.idTokenSignedResponseAlg,
     subjectType: c.subjectType,
+    grantTypes: c.grantTypes,
+    tokenLifetimes: c.tokenLifetimes,
+    managedBy,
     createTime: rfc3339(c.createdAt),
     updateTime: rfc3339(c.updatedAt),
   };
@@ -37,7 +43,7 @@ const actor = (res: Response) => findPrincipal(res)?.user.id ?? null;
 
 export function listOidcClients(deps: Deps): RequestHandler {
   return async (_req, res) => {
-    res.json({ clients: (await deps.store.oidcClients.list()).map(toOidcClientJson) });
+    res.json({ clients: (await listAllOidcClients(deps)).map(({ client, managedBy }) => toOidcClientJson(client, managedBy)) });
   };
 }
 
@@ -51,7 +57,8 @@ export function createOidcClientHandler(deps: Deps): RequestHandler {
 
 export function getOidcClient(deps: Deps): RequestHandler {
   return async (req, res) => {
-    res.json(toOidcClientJson(await requireClient(deps, clientIdOf(req.params))));
+    const clientId = clientIdOf(req.params);
+    res.json(toOidcClientJson(await requireClient(deps, clientId), isDeploymentClient(deps, clientId) ? 'DEPLOYMENT' : 'API'));
   };
 }
 
@@ -80,5 +87,37 @@ export function oidcClientActionHandler(deps: Deps): RequestHandler {
     const secret = await regenerateClientSecret(deps, match[1]!);
     await recordAudit(deps, 'oidc_client.updated', originOf(req), { actorUserId: actor(res), subject: match[1]!, detail: { secret: 'regenerated' } });
     res.json({ clientSecret: secret });
+  };
+}
+
+const consentName = (userId: number, clientId: string) => `users/${userId}/oidcConsents/${clientId}`;
+
+/** GET /api/v1/users/{user}/oidcConsents: the apps the user let sign them in (self or admin). */
+export function listOidcConsentsHandler(deps: Deps): RequestHandler {
+  return async (_req, res) => {
+    const target = requireTarget(res);
+    const consents = await listUserConsents(deps, target.id);
+    res.json({
+      consents: consents.map((c) => ({
+        name: consentName(target.id, c.clientId),
+        clientId: c.clientId,
+        clientDisplayName: c.clientDisplayName,
+        scopes: c.scopes,
+        remembered: c.remembered,
+        activeGrants: c.grantCount,
+        createTime: c.createTime === null ? null : rfc3339(c.createTime),
+      })),
+    });
+  };
+}
+
+/** DELETE /api/v1/users/{user}/oidcConsents/{clientId}: the app must ask again; its tokens stop working now. */
+export function revokeOidcConsentHandler(deps: Deps): RequestHandler {
+  return async (req, res) => {
+    const target = requireTarget(res);
+    const clientId = clientIdOf(req.params);
+    const { grantsRevoked } = await revokeUserConsent(deps, target.id, clientId);
+    await recordAudit(deps, 'oidc.consent_revoked', originOf(req), { actorUserId: actor(res), subjectUserId: target.id, subject: clientId, detail: { grantsRevoked } });
+    res.json({});
   };
 }

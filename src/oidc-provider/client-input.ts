@@ -1,7 +1,8 @@
 // The relying-party object of POST/PATCH /api/v1/oidc-clients (and, later, the deployment file), as zod schemas.
 // Redirect URIs are absolute http(s) URLs without a fragment or credentials, matched exactly (RFC 9700 §4.1.3).
 import { z } from 'zod';
-import { ID_TOKEN_ALGS } from './oidc-storage.js';
+import type { FieldViolation } from '../errors.js';
+import { CLIENT_GRANT_TYPES, DEFAULT_GRANT_TYPES, DEFAULT_TOKEN_LIFETIMES, ID_TOKEN_ALGS, type OidcClient } from './oidc-storage.js';
 
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -31,7 +32,25 @@ export const clientFields = {
   refreshTokens: z.boolean(),
   idTokenSignedResponseAlg: z.enum(ID_TOKEN_ALGS),
   subjectType: z.enum(['public', 'pairwise']),
+  // The authorization-code flow is the only one the OP offers (issue 12 item 2), so it is always listed.
+  grantTypes: z
+    .array(z.enum(CLIENT_GRANT_TYPES))
+    .min(1)
+    .max(2)
+    .refine((g) => g.includes('authorization_code'), 'must include authorization_code')
+    .refine((g) => new Set(g).size === g.length, 'must not repeat a grant type'),
+  tokenLifetimes: z
+    .object({
+      accessToken: lifetime(60, 86_400).nullable().optional(),
+      idToken: lifetime(60, 86_400).nullable().optional(),
+      refreshToken: lifetime(300, 365 * 86_400).nullable().optional(),
+    })
+    .strict(),
 };
+
+function lifetime(min: number, max: number) {
+  return z.number().int().min(min, `must be at least ${min} seconds`).max(max, `must be at most ${max} seconds`);
+}
 
 export const createClientBody = z
   .object({
@@ -48,6 +67,8 @@ export const createClientBody = z
     refreshTokens: clientFields.refreshTokens.optional(),
     idTokenSignedResponseAlg: clientFields.idTokenSignedResponseAlg.optional(),
     subjectType: clientFields.subjectType.optional(),
+    grantTypes: clientFields.grantTypes.optional(),
+    tokenLifetimes: clientFields.tokenLifetimes.optional(),
   })
   .strict();
 
@@ -67,7 +88,46 @@ export const patchClientBody = z
     refreshTokens: clientFields.refreshTokens.optional(),
     idTokenSignedResponseAlg: clientFields.idTokenSignedResponseAlg.optional(),
     subjectType: clientFields.subjectType.optional(),
+    grantTypes: clientFields.grantTypes.optional(),
+    tokenLifetimes: clientFields.tokenLifetimes.optional(),
   })
   .strict();
 
 export const patchClientQuery = z.object({ updateMask: z.string().min(1).max(512) });
+
+/** A client from the create body (API) or a deployment-file entry, defaults filled in. */
+export function clientFromInput(input: CreateClientInput, clientId: string, secretHash: string | null, now: Date): OidcClient {
+  return {
+    clientId,
+    displayName: input.displayName,
+    redirectUris: input.redirectUris,
+    postLogoutRedirectUris: input.postLogoutRedirectUris ?? [],
+    public: input.public ?? false,
+    requirePkce: input.requirePkce ?? true,
+    consent: input.consent ?? 'ONCE',
+    allowedRoles: input.allowedRoles ?? [],
+    allowedUsers: input.allowedUsers ?? [],
+    backchannelLogoutUri: input.backchannelLogoutUri ?? null,
+    refreshTokens: input.refreshTokens ?? false,
+    idTokenSignedResponseAlg: input.idTokenSignedResponseAlg ?? 'RS256',
+    subjectType: input.subjectType ?? 'public',
+    grantTypes: input.grantTypes ?? [...DEFAULT_GRANT_TYPES],
+    tokenLifetimes: { ...DEFAULT_TOKEN_LIFETIMES, ...input.tokenLifetimes },
+    secretHash,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** The rules across fields, shared by the API and the deployment file (each violation names its field). */
+export function clientRuleViolations(client: OidcClient): FieldViolation[] {
+  const violations: FieldViolation[] = [];
+  if (client.public && !client.requirePkce) violations.push({ field: 'requirePkce', description: 'a public client must use PKCE (RFC 9700 §2.1.1)' });
+  if (client.refreshTokens && !client.grantTypes.includes('refresh_token')) {
+    violations.push({ field: 'refreshTokens', description: 'needs refresh_token in grantTypes' });
+  }
+  if (client.tokenLifetimes.refreshToken !== null && !client.grantTypes.includes('refresh_token')) {
+    violations.push({ field: 'tokenLifetimes.refreshToken', description: 'needs refresh_token in grantTypes' });
+  }
+  return violations;
+}

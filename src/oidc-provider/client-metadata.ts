@@ -13,12 +13,13 @@ export function clientMetadata(client: OidcClient): ClientMetadata {
       : { client_secret: client.secretHash, token_endpoint_auth_method: 'client_secret_basic' }),
     redirect_uris: client.redirectUris,
     post_logout_redirect_uris: client.postLogoutRedirectUris,
-    grant_types: ['authorization_code', 'refresh_token'],
+    grant_types: [...client.grantTypes],
     response_types: ['code'],
     id_token_signed_response_alg: client.idTokenSignedResponseAlg,
     subject_type: client.subjectType,
     gateway_require_pkce: client.requirePkce,
     gateway_refresh_tokens: client.refreshTokens,
+    gateway_token_lifetimes: client.tokenLifetimes,
     ...(client.backchannelLogoutUri ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
   };
 }

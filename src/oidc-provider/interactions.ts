@@ -15,6 +15,7 @@ import { findBrowserSession } from './account.js';
 import { setTrustedForwardedHeaders } from './mount.js';
 import { clientAllows, INTERACTION_PATH } from './provider.js';
 import type { OidcClient } from './oidc-storage.js';
+import { findOidcClient } from './client-lookup.js';
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 type Browser = NonNullable<Awaited<ReturnType<typeof findBrowserSession>>>;
@@ -37,7 +38,7 @@ async function loadInteraction(deps: Deps, req: Request, res: Response): Promise
     throw new AppError('FAILED_PRECONDITION', 'this sign-in request has expired or belongs to another browser; start again from the app', { cause: err });
   }
   if (details.uid !== req.params.uid) throw invalidArgument('this sign-in request belongs to another browser tab');
-  const client = await deps.store.oidcClients.findById(String(details.params.client_id));
+  const client = await findOidcClient(deps, String(details.params.client_id));
   if (!client) throw notFound('the application is no longer registered');
   return { provider, details, client };
 }

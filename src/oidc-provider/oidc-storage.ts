@@ -27,6 +27,19 @@ export interface OidcModelRepository {
 }
 
 export type ConsentMode = 'ONCE' | 'SKIP';
+/** The grant types a client may be limited to (the OP offers the authorization-code flow only). */
+export const CLIENT_GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
+export type ClientGrantType = (typeof CLIENT_GRANT_TYPES)[number];
+
+/** Per-client token lifetimes in seconds; null means the OP's default (provider.ts TTL). */
+export interface ClientTokenLifetimes {
+  accessToken: number | null;
+  idToken: number | null;
+  refreshToken: number | null;
+}
+
+export const DEFAULT_TOKEN_LIFETIMES: ClientTokenLifetimes = Object.freeze({ accessToken: null, idToken: null, refreshToken: null });
+export const DEFAULT_GRANT_TYPES: readonly ClientGrantType[] = Object.freeze(['authorization_code', 'refresh_token']);
 export const ID_TOKEN_ALGS = ['RS256', 'ES256'] as const;
 export type IdTokenAlg = (typeof ID_TOKEN_ALGS)[number];
 
@@ -47,6 +60,9 @@ export interface OidcClient {
   refreshTokens: boolean;
   idTokenSignedResponseAlg: IdTokenAlg;
   subjectType: 'public' | 'pairwise';
+  /** What the client may do at the token endpoint (always authorization_code; refresh_token optional). */
+  grantTypes: ClientGrantType[];
+  tokenLifetimes: ClientTokenLifetimes;
   /** SHA-256 hex of the secret (null for public clients); the secret itself is never stored. */
   secretHash: string | null;
   createdAt: Date;
@@ -88,4 +104,6 @@ export interface OidcConsentRepository {
   find(userId: number, clientId: string): Promise<string[] | null>;
   remember(userId: number, clientId: string, scopes: readonly string[], at: Date): Promise<void>;
   revoke(userId: number, clientId: string): Promise<boolean>;
+  /** Every client a user consented to, by client id, with the scope set and when. */
+  listByUser(userId: number): Promise<{ clientId: string; scopes: string[]; createdAt: Date }[]>;
 }

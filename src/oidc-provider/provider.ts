@@ -12,7 +12,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { GatewayEvents } from '../events.js';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics/metrics.js';
+import type { Metrics, OidcEndpoint, OidcOutcome } from '../metrics/metrics.js';
 import type { EphemeralStore } from '../state/ephemeral-store.js';
 import type { Store } from '../store/store.js';
 import { SSO_COOKIE } from '../http/cookies.js';
@@ -21,13 +21,25 @@ import { findAccount, findBrowserSession } from './account.js';
 import { createAdapterClass, revokeGrant } from './adapter.js';
 import { oidcPageCsp, originsOf, renderLoggedOutPage, renderLogoutPage, renderProviderError } from '../web/oidc-pages.js';
 import { ensureSigningKeys, loadProviderJwks } from './signing-keys.js';
-import type { OidcClient } from './oidc-storage.js';
+import type { ClientTokenLifetimes, OidcClient } from './oidc-storage.js';
+import { findOidcClient } from './client-lookup.js';
+import type { DeploymentOidcClients } from './deployment-clients.js';
 import { boundedFetch } from '../sso/outbound-fetch.js';
 
-/** The gateway's own client metadata (client-metadata.ts), as oidc-provider names them on a Client. */
+/**
+ * The gateway's own client metadata (client-metadata.ts) as oidc-provider keeps them on a Client: extra metadata
+ * stays snake_case (only the RFC 7591 names are camelCased).
+ */
 interface GatewayClientFields {
-  gatewayRequirePkce?: boolean;
-  gatewayRefreshTokens?: boolean;
+  gateway_require_pkce?: boolean;
+  gateway_refresh_tokens?: boolean;
+  gateway_token_lifetimes?: Partial<ClientTokenLifetimes>;
+}
+
+/** A token lifetime of the client (seconds), or the OP's default for that token. */
+function lifetimeOf(client: unknown, token: keyof ClientTokenLifetimes, fallback: number): number {
+  const value = (client as GatewayClientFields | undefined)?.gateway_token_lifetimes?.[token];
+  return typeof value === 'number' && value > 0 ? value : fallback;
 }
 
 export const OIDC_MOUNT_PATH = '/oidc';
@@ -54,13 +66,18 @@ export interface OidcDeps {
   keys: KeyRing;
   events: EventEmitter<GatewayEvents>;
   metrics: Metrics;
+  deploymentOidcClients: DeploymentOidcClients;
 }
 
 export function issuerOf(config: Config): string {
   return `${config.instanceUrl}${OIDC_MOUNT_PATH}`;
 }
 
-/** A client may use the OP when it restricts nobody, or the user's role or stable reference is listed. */
+/**
+ * A client may use the OP when it restricts nobody, or the user's role or stable reference is listed. Groups join
+ * here once users have them: an `allowedGroups` list of stable group ids (never a name a person can choose),
+ * checked beside roles, is the one change this function needs.
+ */
 export function clientAllows(client: OidcClient, user: { id: number; role: string }): boolean {
   if (client.allowedRoles.length === 0 && client.allowedUsers.length === 0) return true;
   return client.allowedRoles.includes(user.role as never) || client.allowedUsers.includes(`users/${user.id}`);
@@ -76,7 +93,7 @@ function originOfCtx(ctx: KoaContextWithOIDC) {
 }
 
 async function buildProvider(deps: OidcDeps, jwks: { keys: unknown[] }): Promise<Provider> {
-  const findClient = (id: string) => (id.length > 128 ? Promise.resolve(null) : deps.store.oidcClients.findById(id));
+  const findClient = (id: string) => findOidcClient(deps, id);
   const pairwiseSalt = derivedSecret(deps, 'oidc pairwise subject')[0]!;
   const secureCookies = deps.config.forceSecureCookies || deps.config.instanceOrigin.startsWith('https:');
   const configuration: Configuration = {
@@ -105,10 +122,10 @@ async function buildProvider(deps: OidcDeps, jwks: { keys: unknown[] }): Promise
     enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256'] } as Configuration['enabledJWA'],
     pkce: {
       // RFC 7636 / RFC 9700 §2.1.1: always for public clients; for confidential ones when the client asks for it.
-      required: (_ctx, client) => client.clientAuthMethod === 'none' || (client as unknown as GatewayClientFields).gatewayRequirePkce !== false,
+      required: (_ctx, client) => client.clientAuthMethod === 'none' || (client as unknown as GatewayClientFields).gateway_require_pkce !== false,
     },
     extraClientMetadata: {
-      properties: ['gateway_require_pkce', 'gateway_refresh_tokens'],
+      properties: ['gateway_require_pkce', 'gateway_refresh_tokens', 'gateway_token_lifetimes'],
       validator: () => undefined,
     },
     features: {
@@ -136,7 +153,7 @@ async function buildProvider(deps: OidcDeps, jwks: { keys: unknown[] }): Promise
     issueRefreshToken: async (_ctx, client, code) => {
       if (!client.grantTypeAllowed('refresh_token')) return false;
       if (code.scopes.has('offline_access')) return true;
-      return (client as unknown as GatewayClientFields).gatewayRefreshTokens === true;
+      return (client as unknown as GatewayClientFields).gateway_refresh_tokens === true;
     },
     rotateRefreshToken: true,
     // A grant is reused only within the gateway session it came from; a new session consents (or skips) anew.
@@ -150,7 +167,13 @@ async function buildProvider(deps: OidcDeps, jwks: { keys: unknown[] }): Promise
     },
     pairwiseIdentifier: (_ctx, accountId, client) =>
       createHash('sha256').update(pairwiseSalt).update('\0').update(String(client.sectorIdentifier ?? client.clientId)).update('\0').update(accountId).digest('base64url'),
-    ttl: { ...TTL },
+    // Per-client lifetimes (client-input.ts bounds them); the rest of the models keep the OP's defaults.
+    ttl: {
+      ...TTL,
+      AccessToken: (_ctx, _token, client) => lifetimeOf(client, 'accessToken', TTL.AccessToken),
+      IdToken: (_ctx, _token, client) => lifetimeOf(client, 'idToken', TTL.IdToken),
+      RefreshToken: (_ctx, _token, client) => lifetimeOf(client, 'refreshToken', TTL.RefreshToken),
+    },
     renderError: async (ctx, out) => {
       ctx.set('Content-Security-Policy', oidcPageCsp([]));
       ctx.type = 'html';
@@ -172,6 +195,15 @@ async function buildProvider(deps: OidcDeps, jwks: { keys: unknown[] }): Promise
   provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
     return typeof this.clientSecret === 'string' && constantTimeEqual(this.clientSecret, sha256Hex(actual));
   };
+
+  // gateway_oidc_requests_total: outermost, so it sees the status the provider's own error handling settled on.
+  provider.use(async (koa, next) => {
+    try {
+      await next();
+    } finally {
+      deps.metrics.oidcRequest(oidcEndpointOf(koa.path), oidcOutcomeOf(koa.status, koa.response.get('location')));
+    }
+  });
 
   // RP-initiated logout ends the gateway session it came from (and its cookie), not only the OP session.
   provider.use(async (koa, next) => {
@@ -202,6 +234,27 @@ async function buildProvider(deps: OidcDeps, jwks: { keys: unknown[] }): Promise
   provider.on('backchannel.error', (_ctx: unknown, err: unknown, client: { clientId?: string }) => deps.logger.warn({ err, clientId: client?.clientId }, 'back-channel logout failed'));
   provider.on('server_error', (_ctx: unknown, err: unknown) => deps.logger.error({ err }, 'oidc provider error'));
   return provider;
+}
+
+/** The metric's endpoint label of a path under /oidc (a fixed set: never the path itself). */
+export function oidcEndpointOf(path: string): OidcEndpoint {
+  if (path === '/.well-known/openid-configuration') return 'discovery';
+  if (path === '/jwks') return 'jwks';
+  if (path === '/auth' || path.startsWith('/auth/')) return 'authorization';
+  if (path === '/token') return 'token';
+  if (path === '/me') return 'userinfo';
+  if (path === '/token/introspection') return 'introspection';
+  if (path === '/token/revocation') return 'revocation';
+  if (path === '/session/end' || path.startsWith('/session/end/')) return 'end_session';
+  return 'other';
+}
+
+export function oidcOutcomeOf(status: number, location: string): OidcOutcome {
+  if (status >= 500) return 'server_error';
+  if (status >= 400) return 'error';
+  // RFC 6749 §4.1.2.1: an authorization error travels to the client in the redirect's query.
+  if (status >= 300 && /[?&#]error=/.test(location)) return 'error';
+  return 'success';
 }
 
 /** The provider of this replica; rebuilt when the signing keys in the database change. */

@@ -110,6 +110,7 @@ export const identityProvider = z
     type: z.literal('OAUTH2'),
     title: z.string(),
     identifierFilter: z.string(),
+    groupFilter: z.string().optional().describe('RE2 over the groups the provider sends: a person in none that matches is refused at sign-in'),
     config: z.object({
       oauth2Config: z.object({
         clientId: z.string(),
@@ -124,6 +125,7 @@ export const identityProvider = z
           email: z.string(),
           avatarUrl: z.string(),
           username: z.string().optional(),
+          groups: z.string().optional().describe('claim path of the groups (groups, roles, realm_access.roles)'),
         }),
         issuer: z.string().optional(),
         redirectUris: z.array(z.string()).optional(),
@@ -194,6 +196,11 @@ export const oidcClient = z
     refreshTokens: z.boolean(),
     idTokenSignedResponseAlg: z.enum(['RS256', 'ES256']),
     subjectType: z.enum(['public', 'pairwise']),
+    grantTypes: z.array(z.enum(['authorization_code', 'refresh_token'])),
+    tokenLifetimes: z
+      .object({ accessToken: z.number().int().nullable(), idToken: z.number().int().nullable(), refreshToken: z.number().int().nullable() })
+      .describe('seconds; null = the OpenID Provider default'),
+    managedBy: z.enum(['API', 'DEPLOYMENT']).describe('DEPLOYMENT: from GATEWAY_OIDC_CLIENTS_FILE, read-only in the API'),
     createTime: time,
     updateTime: time,
   })
@@ -202,6 +209,18 @@ export const createOidcClientResponse = z
   .object({ client: oidcClient, clientSecret: z.string().optional().describe('shown once; absent for public clients') })
   .meta({ id: 'CreateOidcClientResponse' });
 export const listOidcClientsResponse = z.object({ clients: z.array(oidcClient) }).meta({ id: 'ListOidcClientsResponse' });
+export const oidcConsent = z
+  .object({
+    name: z.string().describe('users/{id}/oidcConsents/{clientId}'),
+    clientId: z.string(),
+    clientDisplayName: z.string().nullable().describe('null when the client is no longer registered'),
+    scopes: z.array(z.string()),
+    remembered: z.boolean().describe('the consent page answer is remembered (consent: ONCE)'),
+    activeGrants: z.number().int(),
+    createTime: time.nullable(),
+  })
+  .meta({ id: 'OidcConsent' });
+export const listOidcConsentsResponse = z.object({ consents: z.array(oidcConsent) }).meta({ id: 'ListOidcConsentsResponse' });
 export const regenerateOidcClientSecretResponse = z.object({ clientSecret: z.string() }).meta({ id: 'RegenerateOidcClientSecretResponse' });
 export const oidcDiscovery = z
   .looseObject({
@@ -214,6 +233,19 @@ export const oidcDiscovery = z
   })
   .meta({ id: 'OpenIdConfiguration' });
 
+// A user's groups (/api/v1/users/{user}/groups): local ones an admin gives, upstream ones each provider sent at the
+// last sign-in through it; `groups` is their union, the list rules, X-Auth-Request-Groups and the OIDC claim use.
+export const userGroups = z
+  .object({
+    groups: z.array(z.string()).describe('effective groups: localGroups ∪ every upstreamGroups entry, sorted'),
+    localGroups: z.array(z.string()),
+    upstreamGroups: z.array(z.object({ identityProvider: z.string().describe('identity-providers/{uid}'), groups: z.array(z.string()) })),
+  })
+  .meta({ id: 'UserGroups' });
+
+// Linked identities (Memos' LinkedIdentity).
+export const linkedIdentity = z.object({ name: z.string(), idpName: z.string(), externUid: z.string() }).meta({ id: 'LinkedIdentity' });
+export const listLinkedIdentitiesResponse = z.object({ linkedIdentities: z.array(linkedIdentity), nextPageToken: z.string() });
 /** RFC 7517 JWK Set of public keys (never a private member). */
 export const publicJwks = z
   .object({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.string(), alg: z.string().optional(), use: z.string().optional() })) })

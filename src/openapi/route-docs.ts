@@ -13,7 +13,9 @@ import { createUserQuery, createUserSchema } from '../users/user-handlers.js';
 import { bodySchema as userUpdateBody, querySchema as userUpdateQuery } from '../users/user-update-input.js';
 import { confirmTotpBody, enrollmentBody, enrollmentConfirmBody } from '../mfa/mfa-handlers.js';
 import { createClientBody as createOidcClientBody, patchClientBody as patchOidcClientBody, patchClientQuery as patchOidcClientQuery } from '../oidc-provider/client-input.js';
+import { patchGroupsBody } from '../groups/group-handlers.js';
 import * as api from './api-schemas.js';
+import { createLinkedIdentityBody } from '../sso/linked-identity-handlers.js';
 
 export interface RouteDoc {
   summary: string;
@@ -107,6 +109,55 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'DELETE /api/v1/oidc-clients/{clientId}': json('oidc-clients', 'Delete a relying party', api.empty),
   'POST /api/v1/oidc-clients/{clientAction}': json('oidc-clients', '`{clientId}:regenerateSecret`: a new secret (shown once); the old one stops working', api.regenerateOidcClientSecretResponse),
 
+  // Groups (groups/).
+  'GET /api/v1/users/{user}/groups': json('groups', 'The user\'s groups: local (given by admins), upstream (per provider, replaced at each sign-in through it) and their union', api.userGroups),
+  'PATCH /api/v1/users/{user}/groups': json('groups', 'Replace the user\'s local groups (admin; audited); upstream groups come only from the providers', api.userGroups, { body: patchGroupsBody }),
+  'GET /api/v1/users/{user}/oidcConsents': json('oidc-clients', 'The apps a user let sign them in (remembered consents and live grants); self or admin', api.listOidcConsentsResponse),
+  'DELETE /api/v1/users/{user}/oidcConsents/{clientId}': json('oidc-clients', 'Revoke an app: the consent is forgotten and its access and refresh tokens stop working at once; self or admin', api.empty),
+
+  // The console (web/console-*.ts): server-rendered pages on the browser session.
+  'GET /': { tag: 'console', kind: 'redirect', summary: 'Redirects into the console (/account, /admin/users), or to /auth when signed out' },
+  'POST /auth/setup': { tag: 'console', kind: 'redirect', summary: 'Console form /auth/setup: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'GET /auth/assets/console.css': { tag: 'console', kind: 'css', summary: 'The console\'s stylesheet' },
+  'GET /auth/assets/console.js': { tag: 'console', kind: 'css', summary: 'The console\'s one static script (copy button, confirm dialogs)' },
+  'POST /console/signout': { tag: 'console', kind: 'redirect', summary: 'Console form /console/signout: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'GET /account': { tag: 'console', kind: 'html', summary: 'Console page /account (browser session; HTML)' },
+  'POST /account/profile': { tag: 'console', kind: 'redirect', summary: 'Console form /account/profile: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'POST /account/password': { tag: 'console', kind: 'redirect', summary: 'Console form /account/password: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'POST /account/sessions/revoke-all': { tag: 'console', kind: 'redirect', summary: 'Console form /account/sessions/revoke-all: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'POST /account/sessions/{sessionId}/revoke': { tag: 'console', kind: 'redirect', summary: 'Console form /account/sessions/:sessionId/revoke: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'POST /account/tokens': { tag: 'console', kind: 'redirect', summary: 'Console form /account/tokens: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'POST /account/tokens/{tokenId}/revoke': { tag: 'console', kind: 'redirect', summary: 'Console form /account/tokens/:tokenId/revoke: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'GET /admin': { tag: 'console', kind: 'redirect', summary: 'Redirects into the console (/account, /admin/users), or to /auth when signed out' },
+  'GET /admin/users': { tag: 'console', kind: 'html', summary: 'Console page /admin/users (browser session; HTML)' },
+  'POST /admin/users': { tag: 'console', kind: 'redirect', summary: 'Console form /admin/users: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'GET /admin/users/{user}': { tag: 'console', kind: 'html', summary: 'Console page /admin/users/:user (browser session; HTML)' },
+  'POST /admin/users/{user}/role': { tag: 'console', kind: 'redirect', summary: 'Console form /admin/users/:user/role: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'POST /admin/users/{user}/state': { tag: 'console', kind: 'redirect', summary: 'Console form /admin/users/:user/state: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'POST /admin/users/{user}/delete': { tag: 'console', kind: 'redirect', summary: 'Console form /admin/users/:user/delete: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'POST /admin/users/{user}/second-factors/reset': { tag: 'console', kind: 'redirect', summary: 'Console form /admin/users/:user/second-factors/reset: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'POST /admin/users/{user}/sessions/{sessionId}/revoke': { tag: 'console', kind: 'redirect', summary: 'Console form /admin/users/:user/sessions/:sessionId/revoke: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'GET /admin/providers': { tag: 'console', kind: 'html', summary: 'Console page /admin/providers (browser session; HTML)' },
+  'GET /admin/providers/new': { tag: 'console', kind: 'html', summary: 'Console page /admin/providers/new (browser session; HTML)' },
+  'POST /admin/providers': { tag: 'console', kind: 'redirect', summary: 'Console form /admin/providers: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'GET /admin/providers/{uid}': { tag: 'console', kind: 'html', summary: 'Console page /admin/providers/:uid (browser session; HTML)' },
+  'POST /admin/providers/{uid}': { tag: 'console', kind: 'redirect', summary: 'Console form /admin/providers/:uid: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'POST /admin/providers/{uid}/delete': { tag: 'console', kind: 'redirect', summary: 'Console form /admin/providers/:uid/delete: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'POST /admin/providers/{uid}/test': { tag: 'console', kind: 'redirect', summary: 'Console form /admin/providers/:uid/test: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'GET /admin/audit': { tag: 'console', kind: 'html', summary: 'Console page /admin/audit (browser session; HTML)' },
+  'GET /admin/settings': { tag: 'console', kind: 'html', summary: 'Console page /admin/settings (browser session; HTML)' },
+  'POST /admin/settings': { tag: 'console', kind: 'redirect', summary: 'Console form /admin/settings: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'GET /admin/keys': { tag: 'console', kind: 'html', summary: 'Console page /admin/keys (browser session; HTML)' },
+  'POST /admin/keys/rotate': { tag: 'console', kind: 'redirect', summary: 'Console form /admin/keys/rotate: same-site with the CSRF token, then 303 back (POST-redirect-GET)' },
+  'GET /account/identities/link/{uid}': { tag: 'console', kind: 'redirect', summary: 'Starts linking a provider to the signed-in account (CSRF token in the query): 302 to the provider' },
+  'POST /account/identities/{idpUid}/unlink': { tag: 'console', kind: 'redirect', summary: 'Console form: unlink a provider unless it is the only way in; 303 back' },
+  'GET /api/v1/users/{user}/linkedIdentities': json('users', 'The accounts at identity providers linked to the user', api.listLinkedIdentitiesResponse),
+  'POST /api/v1/users/{user}/linkedIdentities': json('users', 'Link a provider account (the ssoCredentials code exchange); refused when it is linked to another user', api.linkedIdentity, { body: createLinkedIdentityBody }),
+  'GET /api/v1/users/{user}/linkedIdentities/{idpUid}': json('users', 'One linked identity', api.linkedIdentity),
+  'DELETE /api/v1/users/{user}/linkedIdentities/{idpUid}': json('users', 'Unlink a provider account; 400 FailedPrecondition when it is the only way in', api.empty),
+  'POST /account/apps/{clientId}/revoke': { tag: 'console', kind: 'redirect', summary: 'Console form: revoke an OpenID Connect app\'s consent and grants; 303 back' },
+  'GET /admin/oidc-clients': { tag: 'console', kind: 'html', summary: 'Console page /admin/oidc-clients (browser session; HTML)' },
+  'POST /admin/oidc-clients/{clientId}/delete': { tag: 'console', kind: 'redirect', summary: 'Console form: delete a relying party; 303 back' },
   'POST /auth/signout': { tag: 'browser', kind: 'redirect', summary: 'The browser\'s sign-out: ends the session, then 303 to the provider\'s end_session_endpoint (endSessionAtProvider, id_token_hint) or to /auth' },
   'GET /.well-known/jwks.json': json('forward-auth', 'Public keys (JWKS) that verify the signed upstream identity (GATEWAY_UPSTREAM_JWT_HEADER); retired keys stay until what they signed has expired', api.publicJwks),
 };

@@ -38,8 +38,13 @@ export interface SessionRepository {
   findById(id: string): Promise<Session | null>;
   /** The unrevoked, unexpired session whose `sso_session` cookie hashes to `hash`. */
   findActiveBySsoTokenHash(hash: string, now: Date): Promise<Session | null>;
-  /** The same session and its user in one query (the /auth/verify cache miss: at most one round trip). */
-  findActiveWithUserBySsoTokenHash(hash: string, now: Date): Promise<{ session: Session; user: User } | null>;
+  /**
+   * The same session, its user and the user's effective groups (sorted) in one query (the /auth/verify cache
+   * miss: at most one round trip).
+   */
+  findActiveWithUserBySsoTokenHash(hash: string, now: Date): Promise<{ session: Session; user: User; groups: string[] } | null>;
+  /** A session and its user's effective groups in one query (access-token liveness at /auth/verify). */
+  findByIdWithGroups(id: string): Promise<{ session: Session; groups: string[] } | null>;
   listActiveByUser(userId: number, now: Date): Promise<Session[]>;
   touch(id: string, at: Date): Promise<void>;
   /** Conditional: true when this call revoked it, false when it was already revoked or does not exist. */

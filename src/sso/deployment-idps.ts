@@ -10,7 +10,7 @@ import type { FieldViolation } from '../errors.js';
 import type { IdentityProvider } from './identity-provider.js';
 import { isValidIdpUid } from './idp-uid.js';
 import { camelizeKeys, EMPTY_FIELD_MAPPING, fieldMappingInput, identityProviderInput, oauth2ConfigInput } from './idp-input.js';
-import { checkIdentifierFilter, checkOAuth2Config, checkTitle } from './idp-validation.js';
+import { checkGroupFilter, checkIdentifierFilter, checkOAuth2Config, checkTitle } from './idp-validation.js';
 
 export interface DeploymentIdps {
   /** The file they came from; null when GATEWAY_IDP_FILE is not set. */
@@ -50,6 +50,7 @@ function entrySchema(strict: boolean) {
     type: identityProviderInput.shape.type,
     title: identityProviderInput.shape.title,
     identifierFilter: identityProviderInput.shape.identifierFilter,
+    groupFilter: identityProviderInput.shape.groupFilter,
     config: object(
       {
         oauth2Config: object({
@@ -118,6 +119,7 @@ function checkEntry(config: Pick<Config, 'mode' | 'instanceOrigin'>, entry: Entr
       : []),
     ...checkTitle(title),
     ...checkIdentifierFilter(entry.identifierFilter),
+    ...checkGroupFilter(entry.groupFilter),
     ...configViolations,
     ...secret.violations,
   ];
@@ -127,6 +129,7 @@ function checkEntry(config: Pick<Config, 'mode' | 'instanceOrigin'>, entry: Entr
     title,
     type: entry.type,
     identifierFilter: entry.identifierFilter,
+    groupFilter: entry.groupFilter,
     config: checked.value,
     createdAt: loadedAt,
     updatedAt: loadedAt,

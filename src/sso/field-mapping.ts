@@ -4,6 +4,7 @@
 // empty (display name: to the identifier, as in Memos). The link key and the proposed username may be different
 // claims (GitHub: immutable `id` links, `login` names); without a `username` mapping the identifier is both.
 import type { FieldMapping } from './identity-provider.js';
+import { findUpstreamGroups } from './upstream-groups.js';
 
 export const MAX_IDENTIFIER_LENGTH = 256;
 const MAX_TEXT = 256;
@@ -18,6 +19,8 @@ export interface ExternalProfile {
   avatarUrl: string;
   /** Proposed username at sign-up (never a link key). */
   username: string;
+  /** The groups the provider sent (fieldMapping.groups; sorted), [] when it sends none. */
+  groups: string[];
 }
 
 export type Claims = Record<string, unknown>;
@@ -68,5 +71,6 @@ export function mapProfile(claims: Claims, mapping: FieldMapping, identifier: st
     email: mappedEmail,
     emailVerified: mappedEmail !== '' && mapping.email === 'email' && verified,
     avatarUrl: webUrlOrEmpty(claimText(claims, mapping.avatarUrl)),
+    groups: findUpstreamGroups(claims, mapping.groups ?? ''),
   };
 }

@@ -2,7 +2,8 @@
 // browser and is fresh, exchange the code with the record's verifier, state and nonce, map and filter the
 // identifier, and find or register the user. Nothing is written before every check has passed, except the
 // outcome's audit row (sso.signin or sso.denied, see sso-audit.ts).
-import type { AuditOrigin } from '../audit/audit-log.js';
+import { recordAudit, type AuditOrigin } from '../audit/audit-log.js';
+import { linkIdentityToUser } from './linked-identities.js';
 import type { Config } from '../config.js';
 import type { Deps } from '../deps.js';
 import { sha256Hex, constantTimeEqual } from '../auth/secrets.js';
@@ -29,12 +30,16 @@ export interface FinishFlowInput {
   binding: string | null;
   /** Where the callback came from, for the audit row. */
   origin: AuditOrigin;
+  /** The user the browser's sso_session names: a link flow must end in the session of the user who started it. */
+  signedInUserId?: number | null;
 }
 
 export interface FinishedFlow {
   user: User;
   returnTo: string;
   idp: IdentityProvider;
+  /** True when the flow linked the account to a signed-in user (no new session). */
+  linked?: boolean;
   /** The provider's ID token, only when it has endSessionAtProvider (upstream-sign-out.ts keeps it sealed). */
   idToken: string | null;
 }
@@ -52,7 +57,7 @@ function readCallbackParams(query: Record<string, unknown>): URLSearchParams {
 }
 
 /** Takes the flow record the state names (single use): a state that names none is refused. */
-async function takeRecordOfState(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, params: URLSearchParams): Promise<FlowRecord> {
+async function takeRecordOfState(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, params: URLSearchParams): Promise<FlowRecord> {
   const state = params.get('state');
   if (!isWellFormedState(state)) throw flowInvalid();
   const record = await takeFlowRecord(deps.ephemeral, state);
@@ -60,7 +65,7 @@ async function takeRecordOfState(deps: Pick<Deps, 'clock' | 'config' | 'deployme
   return record;
 }
 
-function requireFreshOwnRecord(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, record: FlowRecord, binding: string | null): void {
+function requireFreshOwnRecord(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, record: FlowRecord, binding: string | null): void {
   if (deps.clock.now().getTime() - record.createdAt > FLOW_TTL_MS) throw flowInvalid();
   // Login CSRF: the record must have been created by this browser (RFC 6819 §4.4.1.8).
   if (binding === null || !constantTimeEqual(sha256Hex(binding), record.binding)) {
@@ -77,7 +82,9 @@ function providerError(idp: IdentityProvider, error: string): SsoError {
     : new SsoError('BAD_GATEWAY', 'PROVIDER_ERROR', `identity provider "${name}" reported an error`, { provider: name });
 }
 
-async function completeFlow(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, record: FlowRecord, params: URLSearchParams): Promise<FinishedFlow> {
+async function completeFlow(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, record: FlowRecord, params: URLSearchParams, signedInUserId: number | null): Promise<FinishedFlow> {
+  // A link flow that comes back in another user's session (or none) is refused before the code is used.
+  if (record.linkUserId !== undefined && record.linkUserId !== signedInUserId) throw flowInvalid();
   const idp = await findIdpByUid(deps, record.idp);
   if (!idp) throw new SsoError('NOT_FOUND', 'PROVIDER_NOT_FOUND', 'identity provider not found');
   const error = params.get('error');
@@ -91,6 +98,10 @@ async function completeFlow(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdp
     expectedNonce: record.nonce,
   });
   const profile = requireAllowedProfile(idp, claims);
+  if (record.linkUserId !== undefined) {
+    const user = await linkIdentityToUser(deps, idp, profile, record.linkUserId);
+    return { user, idp, returnTo: safeReturnTo(deps.config, record.returnTo), linked: true, idToken: null };
+  }
   const user = await resolveSsoUser(deps, idp, profile);
   const idToken = idp.config.endSessionAtProvider === true ? findRawIdToken(claims) : null;
   return { user, idp, idToken, returnTo: safeReturnTo(deps.config, record.returnTo) };
@@ -101,14 +112,15 @@ function safeReturnTo(config: Config, returnTo: string): string {
 }
 
 /** Finishes the flow; the outcome, either way, is an audit row naming the provider (once the state named one). */
-export async function finishSsoFlow(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, input: FinishFlowInput): Promise<FinishedFlow> {
+export async function finishSsoFlow(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'ephemeral' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, input: FinishFlowInput): Promise<FinishedFlow> {
   let record: FlowRecord | null = null;
   try {
     const params = readCallbackParams(input.query);
     record = await takeRecordOfState(deps, params);
     requireFreshOwnRecord(deps, record, input.binding);
-    const finished = await completeFlow(deps, record, params);
-    await recordSsoSignIn(deps, input.origin, finished.idp.uid, finished.user, 'callback');
+    const finished = await completeFlow(deps, record, params, input.signedInUserId ?? null);
+    if (finished.linked) await recordAudit(deps, 'identity.linked', input.origin, { actorUserId: finished.user.id, subjectUserId: finished.user.id, subject: finished.idp.uid });
+    else await recordSsoSignIn(deps, input.origin, finished.idp.uid, finished.user, 'callback');
     return finished;
   } catch (err) {
     if (err instanceof SsoError && record !== null) {

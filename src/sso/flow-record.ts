@@ -21,6 +21,8 @@ export interface FlowRecord {
   binding: string;
   /** Epoch ms. */
   createdAt: number;
+  /** Set when a signed-in user links this provider to their account (sso/linked-identities.ts), not signing in. */
+  linkUserId?: number;
 }
 
 const keyOf = (state: string) => `sso:flow:${state}`;

@@ -11,6 +11,8 @@ export interface FieldMapping {
   avatarUrl: string;
   /** Claim proposed as the username at sign-up; '' = the identifier (Memos). Gateway extension. */
   username?: string;
+  /** Claim path of the account's groups ('' = none): `groups`, `roles`, `realm_access.roles`. Gateway extension. */
+  groups?: string;
 }
 
 /** '' = client_secret_post when the provider supports it, else client_secret_basic. */
@@ -41,14 +43,16 @@ export interface IdentityProvider {
   title: string;
   type: IdpType;
   identifierFilter: string;
+  /** RE2 over the groups the provider sent: a person in none that matches is refused ('' = no filter). */
+  groupFilter: string;
   config: OAuth2Config;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export type NewIdentityProvider = Omit<IdentityProvider, 'id' | 'updatedAt'>;
+export type NewIdentityProvider = Omit<IdentityProvider, 'id' | 'updatedAt' | 'groupFilter'> & { groupFilter?: string };
 
-export type IdentityProviderPatch = Partial<Pick<IdentityProvider, 'title' | 'identifierFilter' | 'config'>>;
+export type IdentityProviderPatch = Partial<Pick<IdentityProvider, 'title' | 'identifierFilter' | 'groupFilter' | 'config'>>;
 
 export interface IdpRepository {
   /** All providers, in creation order. */

@@ -9,7 +9,7 @@ import { getGeneralSetting } from '../settings/general-setting.js';
 import type { IdentityProvider, IdentityProviderPatch } from './identity-provider.js';
 import { identityProviderInput, oauth2ConfigInput, parseCreateBody, parseUpdateRequest } from './idp-input.js';
 import { findIdpByUid, listIdps, requireApiManagedUid } from './idp-lookup.js';
-import { checkIdentifierFilter, checkOAuth2Config, checkTitle, throwIfViolations } from './idp-validation.js';
+import { checkGroupFilter, checkIdentifierFilter, checkOAuth2Config, checkTitle, throwIfViolations } from './idp-validation.js';
 import { generateIdpUid, isValidIdpUid, requireValidUid } from './idp-uid.js';
 
 export async function requireIdp(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'logger' | 'store'>, uid: string): Promise<IdentityProvider> {
@@ -23,12 +23,13 @@ export async function createIdentityProvider(deps: Pick<Deps, 'clock' | 'config'
   const input = parseCreateBody(body);
   const title = input.title.trim();
   const config = checkOAuth2Config(deps.config, input.config.oauth2Config, null);
-  throwIfViolations([...checkTitle(title), ...checkIdentifierFilter(input.identifierFilter), ...config.violations]);
+  throwIfViolations([...checkTitle(title), ...checkIdentifierFilter(input.identifierFilter), ...checkGroupFilter(input.groupFilter), ...config.violations]);
   const idp = await deps.store.idps.create({
     uid,
     title,
     type: input.type,
     identifierFilter: input.identifierFilter,
+    groupFilter: input.groupFilter,
     config: config.value,
     createdAt: deps.clock.now(),
   });
@@ -41,8 +42,8 @@ export async function updateIdentityProvider(deps: Pick<Deps, 'clock' | 'config'
   const current = await requireIdp(deps, uid);
   const request = parseUpdateRequest(body, queryMask);
   if (request.paths.size === 0 && !request.maskGiven) throw invalidArgument('update_mask is required');
-  const partial = identityProviderInput.pick({ title: true, identifierFilter: true }).partial();
-  const fields = parseInput(partial, { title: request.resource.title, identifierFilter: request.resource.identifierFilter });
+  const partial = identityProviderInput.pick({ title: true, identifierFilter: true, groupFilter: true }).partial();
+  const fields = parseInput(partial, { title: request.resource.title, identifierFilter: request.resource.identifierFilter, groupFilter: request.resource.groupFilter });
   const patch: IdentityProviderPatch = {};
   const violations = [];
   if (request.paths.has('title')) {
@@ -52,6 +53,10 @@ export async function updateIdentityProvider(deps: Pick<Deps, 'clock' | 'config'
   if (request.paths.has('identifierFilter')) {
     patch.identifierFilter = fields.identifierFilter ?? '';
     violations.push(...checkIdentifierFilter(patch.identifierFilter));
+  }
+  if (request.paths.has('groupFilter')) {
+    patch.groupFilter = fields.groupFilter ?? '';
+    violations.push(...checkGroupFilter(patch.groupFilter));
   }
   if (request.paths.has('config')) {
     const raw = (request.resource.config ?? {}) as Record<string, unknown>;
@@ -77,6 +82,7 @@ export async function deleteIdentityProvider(deps: Pick<Deps, 'clock' | 'config'
   }
   const links = await deps.store.transaction(async (tx) => {
     if (!(await tx.idps.delete(uid))) throw notFound('identity provider not found');
+    await tx.groups.deleteForProvider(uid);
     return tx.identities.deleteForProvider(uid);
   });
   deps.logger.info({ event: 'idp_deleted', idp: uid, links }, 'identity provider deleted');

@@ -12,9 +12,10 @@ export const fieldMappingInput = z.object({
   email: text(128).default(''),
   avatarUrl: text(128).default(''),
   username: text(128).default(''),
+  groups: text(128).default(''),
 });
 
-export const EMPTY_FIELD_MAPPING = { identifier: '', displayName: '', email: '', avatarUrl: '', username: '' };
+export const EMPTY_FIELD_MAPPING = { identifier: '', displayName: '', email: '', avatarUrl: '', username: '', groups: '' };
 
 export const oauth2ConfigInput = z.object({
   clientId: text(512).default(''),
@@ -35,6 +36,7 @@ export const identityProviderInput = z.object({
   type: z.enum(['OAUTH2']).default('OAUTH2'),
   title: text(256).default(''),
   identifierFilter: text(4096).default(''),
+  groupFilter: text(4096).default(''),
   config: z.object({ oauth2Config: oauth2ConfigInput }),
 });
 
@@ -76,7 +78,7 @@ export function parseCreateBody(body: unknown): IdentityProviderInput {
   return parseInput(identityProviderInput, unwrap(body).resource);
 }
 
-export type MaskPath = 'title' | 'identifierFilter' | 'config';
+export type MaskPath = 'title' | 'identifierFilter' | 'groupFilter' | 'config';
 
 export interface UpdateRequest {
   paths: Set<MaskPath>;
@@ -92,7 +94,7 @@ function toPaths(mask: z.infer<typeof updateMaskInput>): string[] {
 }
 
 /**
- * Memos honours the mask paths `title`, `identifier_filter` and `config` (nested `config.…` paths count as
+ * Memos honours the mask paths `title`, `identifier_filter` and `config` (the gateway adds `group_filter`) (nested `config.…` paths count as
  * `config`) and ignores others. Without a mask, the top-level fields present in the body are the mask.
  */
 export function parseUpdateRequest(body: unknown, queryMask: unknown): UpdateRequest {
@@ -113,6 +115,7 @@ export function parseUpdateRequest(body: unknown, queryMask: unknown): UpdateReq
   for (const name of names.map((n) => n.trim())) {
     if (name === 'title') paths.add('title');
     else if (name === 'identifier_filter' || name === 'identifierFilter') paths.add('identifierFilter');
+    else if (name === 'group_filter' || name === 'groupFilter') paths.add('groupFilter');
     else if (name === 'config' || name.startsWith('config.')) paths.add('config');
   }
   return { paths, maskGiven, resource: r };

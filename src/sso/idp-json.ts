@@ -10,6 +10,7 @@ export function toIdentityProviderJson(idp: IdentityProvider) {
     type: idp.type,
     title: idp.title,
     identifierFilter: idp.identifierFilter,
+    ...(idp.groupFilter ? { groupFilter: idp.groupFilter } : {}),
     config: {
       oauth2Config: {
         clientId: c.clientId,
@@ -24,6 +25,7 @@ export function toIdentityProviderJson(idp: IdentityProvider) {
           email: c.fieldMapping.email,
           avatarUrl: c.fieldMapping.avatarUrl,
           ...(c.fieldMapping.username ? { username: c.fieldMapping.username } : {}),
+          ...(c.fieldMapping.groups ? { groups: c.fieldMapping.groups } : {}),
         },
         ...(c.issuer ? { issuer: c.issuer } : {}),
         ...(c.redirectUris.length > 0 ? { redirectUris: [...c.redirectUris] } : {}),

@@ -12,6 +12,8 @@ import { findRedirectUriProblem } from './redirect-uri.js';
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const CLAIM_NAME = /^[\x21-\x7E]{0,128}$/;
+/** A claim path: names joined by dots (`realm_access.roles`), or one name (`https://example.com/groups`). */
+const CLAIM_PATH = /^(?:[\x21-\x7E]{1,128})?$/;
 const CONFIG = 'config.oauth2Config';
 
 export interface Checked<T> {
@@ -49,6 +51,8 @@ export function checkOAuth2Config(config: UrlConfig, input: OAuth2ConfigInput, s
   for (const key of ['identifier', 'displayName', 'email', 'avatarUrl', 'username'] as const) {
     if (!CLAIM_NAME.test(input.fieldMapping[key])) add(`fieldMapping.${key}`, 'is not a claim name');
   }
+  const groupsPath = input.fieldMapping.groups;
+  if (groupsPath !== '' && (!CLAIM_PATH.test(groupsPath) || groupsPath.split('.').includes(''))) add('fieldMapping.groups', 'is not a claim path (names joined by dots)');
   input.redirectUris.forEach((uri, i) => {
     const problem = findRedirectUriProblem(uri);
     if (problem) add(`redirectUris[${i}]`, problem);
@@ -77,6 +81,11 @@ export function checkIdentifierFilter(pattern: string): FieldViolation[] {
   return problem ? [{ field: 'identifierFilter', description: problem }] : [];
 }
 
+export function checkGroupFilter(pattern: string): FieldViolation[] {
+  const problem = findFilterProblem(pattern);
+  return problem ? [{ field: 'groupFilter', description: problem }] : [];
+}
+
 export function checkTitle(title: string): FieldViolation[] {
   return /[\u0000-\u001f\u007f]/.test(title) ? [{ field: 'title', description: 'must not contain control characters' }] : [];
 }
@@ -85,8 +94,8 @@ export function checkTitle(title: string): FieldViolation[] {
 export function throwIfViolations(violations: FieldViolation[]): void {
   const first = violations[0];
   if (!first) return;
-  const message = first.field === 'identifierFilter'
-    ? `invalid identifierFilter: ${first.description}`
+  const message = first.field === 'identifierFilter' || first.field === 'groupFilter'
+    ? `invalid ${first.field}: ${first.description}`
     : `invalid identity provider: ${first.field}: ${first.description}`;
   throw invalidArgument(message, violations);
 }

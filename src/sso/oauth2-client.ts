@@ -6,6 +6,7 @@ import type { Claims } from './field-mapping.js';
 import type { IdentityProvider } from './identity-provider.js';
 import type { Logger } from '../logger.js';
 import { withVerifiedGithubEmail } from './github-emails.js';
+import { withGithubGroups } from './github-groups.js';
 import { boundedFetch, type OutboundPolicy } from './outbound-fetch.js';
 import { ProviderRejectedError, ProviderVerificationError } from './provider-errors.js';
 
@@ -100,7 +101,7 @@ async function fetchUserInfo(idp: IdentityProvider, accessToken: string, policy:
   return readObject(res);
 }
 
-/** Exchanges the code (with the PKCE verifier) and returns the user-info claims (GitHub: with its verified email). */
+/** Exchanges the code (with the PKCE verifier) and returns the user-info claims (GitHub: with its verified email, orgs and teams). */
 export async function exchangePlainCode(idp: IdentityProvider, x: PlainExchange, policy: OutboundPolicy, logger: Pick<Logger, 'warn'>): Promise<Claims> {
   const iss = x.params.get('iss');
   // An `iss` from somewhere else means the response was meant for another provider (RFC 9207 mix-up).
@@ -110,7 +111,8 @@ export async function exchangePlainCode(idp: IdentityProvider, x: PlainExchange,
   const code = x.params.get('code');
   if (!code) throw new ProviderVerificationError('authorization response without code');
   const accessToken = await exchangeCode(idp, x, code, policy);
-  return withVerifiedGithubEmail(idp, await fetchUserInfo(idp, accessToken, policy), accessToken, policy, logger);
+  const claims = await withVerifiedGithubEmail(idp, await fetchUserInfo(idp, accessToken, policy), accessToken, policy, logger);
+  return withGithubGroups(idp, claims, accessToken, policy);
 }
 
 function safeOrigin(raw: string): string | null {

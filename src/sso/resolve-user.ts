@@ -3,7 +3,9 @@
 // user whose name happens to equal the identifier. Concurrent first logins of one account end up as one user:
 // the losers of the unique-key race read the winner's link. The name is the person's choice at the provider, so it
 // is never locked; when it is taken (regardless of letter case) the user gets it with a random suffix. The email
-// is verified only when the provider says so and no other account has that address verified.
+// is verified only when the provider says so and no other account has that address verified. The groups the
+// provider sent replace the user's groups from that provider (in the registration's transaction for a new user);
+// a change is announced ('groups-changed') so verify caches read them again.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Deps } from '../deps.js';
 import { AppError } from '../errors.js';
@@ -74,6 +76,7 @@ async function register(deps: Pick<Deps, 'clock' | 'logger' | 'passwords' | 'sto
           createdAt: now,
         });
         await tx.identities.create({ userId: created.id, provider: idp.uid, externUid: profile.identifier, createdAt: now });
+        await tx.groups.replace(created.id, idp.uid, profile.groups, now);
         return created;
       });
       deps.logger.info({ event: 'sso_user_registered', userId: user.id, idp: idp.uid }, 'user registered through SSO');
@@ -91,10 +94,21 @@ async function register(deps: Pick<Deps, 'clock' | 'logger' | 'passwords' | 'sto
   throw new AppError('INTERNAL', 'internal error', { cause: new Error('could not find a free username') });
 }
 
-export async function resolveSsoUser(deps: Pick<Deps, 'clock' | 'logger' | 'passwords' | 'store'>, idp: IdentityProvider, profile: ExternalProfile): Promise<User> {
+export async function resolveSsoUser(deps: Pick<Deps, 'clock' | 'events' | 'logger' | 'passwords' | 'store'>, idp: IdentityProvider, profile: ExternalProfile): Promise<User> {
   const linked = await findLinkedUser(deps, idp, profile.identifier);
-  if (linked) return requireActive(linked, idp);
+  if (linked) {
+    requireActive(linked, idp);
+    await replaceUpstreamGroups(deps, linked, idp, profile);
+    return linked;
+  }
   const general = await getGeneralSetting(deps.store.settings);
   if (general.disallowUserRegistration) throw registrationClosed(providerName(idp));
-  return requireActive(await register(deps, idp, profile), idp);
+  const user = requireActive(await register(deps, idp, profile), idp);
+  // A concurrent first login may have registered the user: its groups are this sign-in's too.
+  await replaceUpstreamGroups(deps, user, idp, profile);
+  return user;
+}
+
+async function replaceUpstreamGroups(deps: Pick<Deps, 'clock' | 'events' | 'store'>, user: User, idp: IdentityProvider, profile: ExternalProfile): Promise<void> {
+  if (await deps.store.groups.replace(user.id, idp.uid, profile.groups, deps.clock.now())) deps.events.emit('groups-changed', user.id);
 }

@@ -6,6 +6,7 @@ import type { AuditOrigin } from '../audit/audit-log.js';
 import type { Deps } from '../deps.js';
 import { invalidArgument } from '../errors.js';
 import type { User } from '../users/user.js';
+import type { ExternalProfile } from './field-mapping.js';
 import { requireAllowedProfile } from './external-profile.js';
 import type { IdentityProvider } from './identity-provider.js';
 import { findIdpById, findIdpByUid } from './idp-lookup.js';
@@ -26,7 +27,7 @@ export interface SsoCredentials {
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 const NAME = /^identity-providers\/([^/]+)$/;
 
-async function findIdpByReference(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, credentials: SsoCredentials): Promise<IdentityProvider | null> {
+export async function findIdpByReference(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, credentials: SsoCredentials): Promise<IdentityProvider | null> {
   if (credentials.idpName !== undefined && credentials.idpName !== '') {
     const match = NAME.exec(credentials.idpName);
     if (!match) throw invalidArgument(`invalid identity provider name: ${credentials.idpName.slice(0, 100)}`, [], 'PROVIDER_NOT_FOUND');
@@ -42,7 +43,7 @@ async function findIdpByReference(deps: Pick<Deps, 'clock' | 'config' | 'deploym
 }
 
 /** Signs in with `ssoCredentials`; the outcome, either way, is an audit row naming the provider. */
-export async function signInWithSsoCredentials(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, credentials: SsoCredentials, origin: AuditOrigin): Promise<User> {
+export async function signInWithSsoCredentials(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, credentials: SsoCredentials, origin: AuditOrigin): Promise<User> {
   let idp: IdentityProvider | null = null;
   try {
     idp = await findIdpByReference(deps, credentials);
@@ -56,7 +57,12 @@ export async function signInWithSsoCredentials(deps: Pick<Deps, 'clock' | 'confi
   }
 }
 
-async function exchangeCredentials(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, idp: IdentityProvider, credentials: SsoCredentials): Promise<User> {
+async function exchangeCredentials(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, idp: IdentityProvider, credentials: SsoCredentials): Promise<User> {
+  return resolveSsoUser(deps, idp, await exchangeForProfile(deps, idp, credentials));
+}
+
+/** The code exchange, mapping and filter of `ssoCredentials`, without deciding who the account is (linking uses it). */
+export async function exchangeForProfile(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdps' | 'events' | 'logger' | 'metrics' | 'passwords' | 'providerDiscovery' | 'store'>, idp: IdentityProvider, credentials: SsoCredentials): Promise<ExternalProfile> {
   const redirectUri = requireAllowedRedirectUri(deps.config, idp, credentials.redirectUri);
   const codeVerifier = credentials.codeVerifier ?? '';
   if (!VERIFIER.test(codeVerifier)) {
@@ -71,6 +77,5 @@ async function exchangeCredentials(deps: Pick<Deps, 'clock' | 'config' | 'deploy
     expectedState: null,
     expectedNonce: null,
   });
-  const profile = requireAllowedProfile(idp, claims);
-  return resolveSsoUser(deps, idp, profile);
+  return requireAllowedProfile(idp, claims);
 }

@@ -12,6 +12,7 @@ export type SsoReason =
   | 'PROVIDER_UNAVAILABLE'
   | 'IDENTIFIER_MISSING'
   | 'IDENTIFIER_NOT_ALLOWED'
+  | 'GROUPS_NOT_ALLOWED'
   | 'REGISTRATION_CLOSED'
   | 'USER_ARCHIVED';
 
@@ -35,6 +36,9 @@ export const flowInvalid = () =>
 
 export const identifierNotAllowed = (identifier: string, provider: string) =>
   new SsoError('PERMISSION_DENIED', 'IDENTIFIER_NOT_ALLOWED', `identifier ${identifier} is not allowed`, { provider });
+
+export const groupsNotAllowed = (identifier: string, provider: string) =>
+  new SsoError('PERMISSION_DENIED', 'GROUPS_NOT_ALLOWED', `identifier ${identifier} is in no allowed group`, { provider });
 
 export const registrationClosed = (provider: string) =>
   new SsoError('PERMISSION_DENIED', 'REGISTRATION_CLOSED', 'user registration is not allowed', { provider });

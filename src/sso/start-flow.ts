@@ -19,6 +19,8 @@ export interface StartFlowInput {
   bindingHash: string;
   /** Where the request came from, for the audit row of a refusal. */
   origin: AuditOrigin;
+  /** Link the provider's account to this signed-in user instead of signing in (sso/linked-identities.ts). */
+  linkUserId?: number;
 }
 
 /** Starts the flow; a refusal (unknown or unusable provider, state store down) is an sso.denied audit row. */
@@ -52,6 +54,7 @@ async function beginAtProvider(deps: Pick<Deps, 'clock' | 'config' | 'deployment
     returnTo: input.returnTo,
     binding: input.bindingHash,
     createdAt: deps.clock.now().getTime(),
+    ...(input.linkUserId !== undefined ? { linkUserId: input.linkUserId } : {}),
   });
   deps.logger.debug({ event: 'sso_started', idp: idp.uid }, 'SSO flow started');
   return url;

@@ -74,6 +74,8 @@ export interface IdpTable {
   name: string;
   type: string;
   identifier_filter: string;
+  /** RE2 over the provider's groups ('' = none); added by 0011-groups. */
+  group_filter: Generated<string>;
   /** JSON of the OAuth2 config, client secret included. */
   config: string;
   created_ts: number;
@@ -167,4 +169,13 @@ export interface Database {
   oidc_client: OidcClientTable;
   oidc_signing_key: OidcSigningKeyTable;
   oidc_consent: OidcConsentTable;
+  user_group: UserGroupTable;
+}
+
+/** A user's group: provider '' = local (given by an admin), else the identity provider's uid. */
+export interface UserGroupTable {
+  user_id: number;
+  provider: string;
+  name: string;
+  created_ts: number;
 }

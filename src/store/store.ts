@@ -28,6 +28,8 @@ import type { OidcClientRepository, OidcConsentRepository, OidcModelRepository, 
 import { SqlOidcModelRepository } from './sql/oidc-models.js';
 import { SqlOidcClientRepository } from './sql/oidc-clients.js';
 import { SqlOidcConsentRepository, SqlOidcSigningKeyRepository } from './sql/oidc-keys.js';
+import type { GroupRepository } from '../groups/group-repository.js';
+import { SqlGroupRepository } from './sql/user-groups.js';
 
 export interface Repositories {
   users: UserRepository;
@@ -43,6 +45,7 @@ export interface Repositories {
   oidcClients: OidcClientRepository;
   oidcKeys: OidcSigningKeyRepository;
   oidcConsents: OidcConsentRepository;
+  groups: GroupRepository;
 }
 
 export interface Store extends Repositories {
@@ -74,6 +77,7 @@ function repositories(db: Kysely<Database> | Transaction<Database>, kind: Databa
     oidcClients: new SqlOidcClientRepository(db),
     oidcKeys: new SqlOidcSigningKeyRepository(db),
     oidcConsents: new SqlOidcConsentRepository(db),
+    groups: new SqlGroupRepository(db, kind),
   };
 }
 

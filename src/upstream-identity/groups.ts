@@ -1,8 +1,7 @@
-// The groups a signed upstream identity carries. Groups themselves (issue 15 items 1-2: the providers' `groups`
-// claim, local groups) are another branch's work; this one function is where the assertion reads them.
+// The groups a signed upstream identity carries: the identity's effective groups (local and from the providers,
+// forward-auth/identity.ts), the same list as X-Auth-Request-Groups, sorted.
 import type { Identity } from '../forward-auth/identity.js';
 
-/** The identity's groups; [] until groups are stored per identity (work/groups). */
-export function upstreamGroupsOf(_identity: Identity): readonly string[] {
-  return [];
+export function upstreamGroupsOf(identity: Identity): readonly string[] {
+  return [...identity.groups].sort();
 }

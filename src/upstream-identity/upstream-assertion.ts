@@ -43,15 +43,15 @@ export class UpstreamAssertions {
     private readonly deps: UpstreamAssertionDeps,
   ) {}
 
+  /** The cached assertion, if there is one (forward-auth's synchronous fast path). */
+  peek(identity: Identity, audience: string, now: number): string | undefined {
+    return this.cache.find(this.cacheKey(identity, audience), now);
+  }
+
   /** The assertion for `identity` towards `audience` (the target's host name), from the cache or signed now. */
   async assertionFor(identity: Identity, audience: string): Promise<string> {
     const now = this.deps.clock.now().getTime();
-    let serial = this.serials.get(identity);
-    if (serial === undefined) {
-      serial = this.nextSerial++;
-      this.serials.set(identity, serial);
-    }
-    const cacheKey = `${serial}\n${audience}`;
+    const cacheKey = this.cacheKey(identity, audience);
     const cached = this.cache.find(cacheKey, now);
     if (cached !== undefined) return cached;
     const { kid, key } = await this.signingKey(now);
@@ -70,6 +70,15 @@ export class UpstreamAssertions {
       .sign(key);
     this.cache.set(cacheKey, jwt, (iat + ASSERTION_LIFETIME_S - MIN_REMAINING_S) * 1000);
     return jwt;
+  }
+
+  private cacheKey(identity: Identity, audience: string): string {
+    let serial = this.serials.get(identity);
+    if (serial === undefined) {
+      serial = this.nextSerial++;
+      this.serials.set(identity, serial);
+    }
+    return `${serial}\n${audience}`;
   }
 
   private async signingKey(now: number): Promise<CurrentKey> {

@@ -3,7 +3,7 @@
 // only one insert of that primary key can succeed. A name and an address an admin gives (an admin creating a user,
 // or the first user, who becomes the admin) are locked and verified; a self sign-up's are neither.
 import type { Deps } from '../deps.js';
-import { permissionDenied } from '../errors.js';
+import { failedPrecondition, permissionDenied } from '../errors.js';
 import { getGeneralSetting } from '../settings/general-setting.js';
 import type { Role, User } from './user.js';
 
@@ -17,7 +17,7 @@ export interface CreateUserInput {
 
 const FIRST_ADMIN_CLAIM = 'FIRST_ADMIN';
 
-export async function createUser(deps: Pick<Deps, 'clock' | 'passwords' | 'store'>, caller: User | null, input: CreateUserInput, options: { validateOnly?: boolean } = {}): Promise<User> {
+export async function createUser(deps: Pick<Deps, 'clock' | 'passwords' | 'store'>, caller: User | null, input: CreateUserInput, options: { validateOnly?: boolean; firstAdminOnly?: boolean } = {}): Promise<User> {
   deps.passwords.assertAcceptable(input.password);
   const now = deps.clock.now();
   const base = {
@@ -48,6 +48,8 @@ export async function createUser(deps: Pick<Deps, 'clock' | 'passwords' | 'store
     if (admin) return admin;
     // Another process created the first user a moment ago: continue as an ordinary sign-up.
   }
+  // The first-run form creates the administrator or nothing (the console's setup page, web/console-setup.ts).
+  if (options.firstAdminOnly) throw failedPrecondition('the administrator account already exists; please sign in');
 
   const general = await getGeneralSetting(deps.store.settings);
   if (general.disallowUserRegistration) throw permissionDenied('user registration is not allowed');

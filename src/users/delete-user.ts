@@ -18,6 +18,7 @@ export async function deleteUser(deps: Pick<Deps, 'events' | 'logger' | 'store'>
     await tx.refreshTokens.deleteAllForUser(target.id);
     revoked.sessionIds = await tx.sessions.deleteAllForUser(target.id);
     await tx.identities.deleteForUser(target.id);
+    await tx.groups.deleteForUser(target.id);
     await tx.secondFactors.deleteTotp(target.id);
     await tx.secondFactors.deleteRecoveryCodes(target.id);
     if (!(await tx.users.delete(target.id))) throw notFound('user not found');

@@ -21,6 +21,17 @@ export const formBody: RequestHandler = (req, res, next) => {
   });
 };
 
+// The console's forms (/account, /admin, the first-run form): more fields (a provider form has 16).
+export const CONSOLE_FORM_PATHS = ['/auth/setup', '/account', '/admin', '/console'];
+const parseConsoleForm = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 40, type: 'application/x-www-form-urlencoded' });
+
+export const consoleFormBody: RequestHandler = (req, res, next) => {
+  parseConsoleForm(req, res, (err?: unknown) => {
+    if (err === undefined && req.is('application/x-www-form-urlencoded')) parsedForms.add(req);
+    next(err);
+  });
+};
+
 /** True when formBody consumed this request's url-encoded body. */
 export function isParsedForm(req: object): boolean {
   return parsedForms.has(req);

@@ -44,6 +44,8 @@ export function ssoFailureMessage(reason: SsoReason, provider: string | null): s
       return `${name} did not tell us which account you used, so you cannot be signed in with it.`;
     case 'IDENTIFIER_NOT_ALLOWED':
       return `Your account${at} is not allowed to sign in here.`;
+    case 'GROUPS_NOT_ALLOWED':
+      return `Your account${at} is in none of the groups allowed to sign in here.`;
     case 'REGISTRATION_CLOSED':
       return 'There is no account for you here yet, and new accounts cannot be created. Please ask an administrator.';
     case 'USER_ARCHIVED':

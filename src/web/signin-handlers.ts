@@ -18,9 +18,11 @@ import { findPageErrorMessage, type PageError } from './messages.js';
 import { renderSignInPage } from './signin-page.js';
 import { beginSecondStep } from '../mfa/sign-in-step.js';
 import { redirectToSecondStep } from './mfa-handlers.js';
+import { SETUP_ERRORS, showSetupPage } from './console-setup.js';
 
 export function showSignInPage(deps: Deps): RequestHandler {
   return async (req, res) => {
+    if ((await deps.store.users.count()) === 0) return showSetupPage(deps, res, req.query.error);
     const [general, idps] = await Promise.all([getGeneralSetting(deps.store.settings), listIdps(deps)]);
     const title = general.customProfile?.title ? `Sign in to ${general.customProfile.title}` : 'Sign in';
     const body = renderSignInPage({
@@ -28,7 +30,7 @@ export function showSignInPage(deps: Deps): RequestHandler {
       providers: idps.map((idp) => ({ uid: idp.uid, title: idp.title })),
       passwordEnabled: !general.disallowPasswordAuth,
       returnTo: checkReturnUrl(deps.config, req.query.redirect) ?? '/',
-      errorMessage: findPageErrorMessage(req.query.error),
+      errorMessage: findPageErrorMessage(req.query.error) ?? (req.query.error === 'setup_done' ? SETUP_ERRORS.setup_done : null),
     });
     sendPage(res, deps.config, 200, title, body);
   };

@@ -7,6 +7,7 @@ import type { Deps } from '../deps.js';
 import { checkReturnUrl } from '../http/return-url.js';
 import { finishSsoFlow } from '../sso/finish-flow.js';
 import { startSsoFlow } from '../sso/start-flow.js';
+import { findBrowserSession } from '../oidc-provider/account.js';
 import { keepIdTokenForSignOut } from '../sso/upstream-sign-out.js';
 import { asBrowserRoute } from './browser-errors.js';
 import { flowBindingFor, readFlowBinding, setFlowBinding } from './flow-cookie.js';
@@ -23,7 +24,10 @@ export function startSso(deps: Deps): RequestHandler {
 
 export function finishSso(deps: Deps): RequestHandler {
   return asBrowserRoute(deps, async (req, res) => {
-    const finished = await finishSsoFlow(deps, { query: req.query, binding: readFlowBinding(req), origin: originOf(req) });
+    const signedIn = await findBrowserSession(deps, req.headers.cookie);
+    const finished = await finishSsoFlow(deps, { query: req.query, binding: readFlowBinding(req), origin: originOf(req), signedInUserId: signedIn?.user.id ?? null });
+    // A link flow (console /account) adds the account to the signed-in user: no new session.
+    if (finished.linked) return res.redirect(302, '/account');
     const session = await completeSignIn(deps, req, res, finished.user, 'fed');
     if (finished.idToken !== null) await keepIdTokenForSignOut(deps, session.sessionId, finished.idp, finished.idToken);
     res.redirect(302, finished.returnTo);

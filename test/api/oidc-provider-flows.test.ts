@@ -102,6 +102,24 @@ for (const mode of STORAGE_MODES) {
       assert.equal(pub.clientSecret, undefined, 'no secret for a public client');
     });
 
+    test('scope groups: the ID token and userinfo carry the effective groups, the list X-Auth-Request-Groups sends', async () => {
+      await op.gw.deps.store.groups.replace(alice.userId, '', ['wiki-editors'], new Date());
+      await op.gw.deps.store.groups.replace(alice.userId, 'corp', ['eng', 'wiki-editors'], new Date());
+      try {
+        const a = await authorize(conf, { scope: 'openid groups' });
+        assert.ok(a.code, `a code: ${a.location?.href} ${a.body.slice(0, 300)}`);
+        const t = await exchange(conf, a.code, a.verifier);
+        assert.equal(t.status, 200, t.text);
+        const tokens = t.json as { access_token: string; id_token: string };
+        const info = await userinfo(tokens.access_token);
+        assert.deepEqual(((await info.json()) as { groups?: unknown }).groups, ['eng', 'wiki-editors']);
+        const { payload } = await jwtVerify(tokens.id_token, createRemoteJWKSet(new URL(`${op.issuer}/jwks`)), { issuer: op.issuer, audience: conf.clientId });
+        assert.deepEqual(payload.groups, ['eng', 'wiki-editors']);
+      } finally {
+        await op.gw.deps.store.groups.deleteForUser(alice.userId);
+      }
+    });
+
     test('refresh tokens rotate on use; a reused refresh token revokes the grant', async () => {
       const t = await tokensFor(conf);
       const r1 = await refresh(t.refresh_token!);
@@ -188,9 +206,14 @@ for (const mode of STORAGE_MODES) {
       });
 
       test('a public client without PKCE', async () => {
-        const a = await authorize(pub, { code_challenge: '', code_challenge_method: '' });
-        assert.equal(a.code, null);
+        // No code_challenge parameter at all: an empty one would be refused by its format check alone, which says
+        // nothing about whether PKCE is required.
+        const a = await authorizeByFetch(op, freshJar(), {
+          client_id: pub.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 'st', nonce: 'nn',
+        });
+        assert.equal(a.location?.searchParams.get('code') ?? null, null);
         assert.equal(a.location?.searchParams.get('error'), 'invalid_request');
+        assert.match(String(a.location?.searchParams.get('error_description')), /PKCE/);
       });
 
       test('plain PKCE', async () => {

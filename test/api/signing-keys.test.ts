@@ -66,7 +66,8 @@ for (const mode of STORAGE_MODES) {
         await gw.http.post('/api/v1/instance/signing-keys').set(admin.auth).expect(200);
         const signIn = await gw.http.post('/api/v1/auth/signin').send({ passwordCredentials: { username: admin.username, password: admin.password } });
         assert.equal(kidOf(signIn.body.accessToken), 'v2');
-        assert.equal(replica.deps.keys.signing.kid, 'v1', 'the replica loaded its ring before the rotation');
+        // With Redis the rotation's event reaches the replica (state/event-relay.ts), which reloads at once.
+        if (replica.deps.relay === null) assert.equal(replica.deps.keys.signing.kid, 'v1', 'the replica loaded its ring before the rotation');
         const me = await replica.http.get('/api/v1/auth/me').set('Authorization', `Bearer ${signIn.body.accessToken}`);
         assert.equal(me.status, 200, 'an unknown kid made the replica reload its ring');
         assert.equal(replica.deps.keys.signing.kid, 'v2');

@@ -286,7 +286,7 @@ describe('npm start -- --check-config', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /configuration is valid/);
     assert.match(run.stdout, /1 identity provider\(s\) from /);
-    assert.match(run.stdout, /3 access rule\(s\) from /);
+    assert.match(run.stdout, /5 access rule\(s\) from /);
     assert.equal(existsSync(database), false);
   });
 

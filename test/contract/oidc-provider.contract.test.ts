@@ -27,7 +27,8 @@ async function open(storage: Storage): Promise<Store> {
 const client = (clientId: string): OidcClient => ({
   clientId, displayName: `App ${clientId}`, redirectUris: ['https://app.example/cb'], postLogoutRedirectUris: [], public: false,
   requirePkce: true, consent: 'ONCE', allowedRoles: ['ADMIN'], allowedUsers: ['users/7'], backchannelLogoutUri: null, refreshTokens: false,
-  idTokenSignedResponseAlg: 'RS256', subjectType: 'public', secretHash: 'ab'.repeat(32), createdAt: T0, updatedAt: T0,
+  idTokenSignedResponseAlg: 'RS256', subjectType: 'public', grantTypes: ['authorization_code'],
+  tokenLifetimes: { accessToken: 600, idToken: null, refreshToken: null }, secretHash: 'ab'.repeat(32), createdAt: T0, updatedAt: T0,
 });
 
 for (const mode of STORAGE_MODES) {
@@ -104,8 +105,16 @@ for (const mode of STORAGE_MODES) {
       await c.remember(1, 'wiki', ['openid', 'email', 'openid'], T0);
       assert.deepEqual(await c.find(1, 'wiki'), ['email', 'openid']);
       assert.equal(await c.find(2, 'wiki'), null);
+      await c.remember(1, 'chat', ['openid'], at(5));
+      await c.remember(2, 'wiki', ['openid'], T0);
+      assert.deepEqual(await c.listByUser(1), [
+        { clientId: 'chat', scopes: ['openid'], createdAt: at(5) },
+        { clientId: 'wiki', scopes: ['email', 'openid'], createdAt: T0 },
+      ], 'listed per user, by client id');
       assert.equal(await c.revoke(1, 'wiki'), true);
       assert.equal(await c.find(1, 'wiki'), null);
+      assert.deepEqual((await c.listByUser(1)).map((x) => x.clientId), ['chat']);
+      assert.equal(await c.find(2, 'wiki') !== null, true, 'another user keeps theirs');
     });
   });
 }

@@ -73,6 +73,8 @@ function gatewayHandler(replica: string) {
       const identity = { 'X-Auth-Request-User': 'alice', 'X-Auth-Request-User-Id': '1', 'X-Auth-Request-Role': 'USER' };
       if (auth === 'Bearer good' || /(?:^|;\s*)sso_session=good(?:;|$)/.test(cookie)) {
         res.writeHead(200, { ...identity, 'X-Auth-Request-Email': 'alice@example.test', 'Content-Length': '0' });
+      } else if (auth === 'Bearer grouped') {
+        res.writeHead(200, { ...identity, 'X-Auth-Request-Groups': 'acme,acme/ops', 'Content-Length': '0' });
       } else if (auth === 'Bearer no-email') {
         res.writeHead(200, { ...identity, 'Content-Length': '0' });
       } else if (auth === 'Bearer forbidden') {
@@ -176,6 +178,12 @@ function assertGatewaySecurityHeaders(res: NginxResponse, label: string): void {
 }
 
 describe('forward auth on the protected app', () => {
+  test('groups: the app gets the gateway\'s X-Auth-Request-Groups, never a client\'s', async () => {
+    const seen = appSaw(await toApp('/notes', { Authorization: 'Bearer grouped', 'X-Auth-Request-Groups': 'admins' }));
+    assert.equal(seen.headers['x-auth-request-groups'], 'acme,acme/ops');
+    assert.equal(seen.headers['x-auth-request-user'], 'alice');
+  });
+
   test('signed-in request: identity headers come from the gateway, client copies are replaced', async () => {
     const res = await toApp('/notes?q=1', {
       Authorization: 'Bearer good',

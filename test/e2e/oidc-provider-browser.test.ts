@@ -89,7 +89,7 @@ for (const mode of STORAGE_MODES) {
       assert.equal(result.userinfo.name, 'Alice A.');
       assert.equal(result.userinfo.email, 'alice@example.com');
       assert.equal(result.userinfo.email_verified, false, 'the user record holds no proof of the address');
-      assert.deepEqual(result.userinfo.groups, ['user']);
+      assert.deepEqual(result.userinfo.groups, [], 'the effective groups (alice has none), not the role');
       assert.match(await page.textContent('#claims') ?? '', new RegExp(alice.username));
 
       visited.length = 0;

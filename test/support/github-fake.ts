@@ -1,5 +1,6 @@
 // A small real HTTP server shaped like GitHub's OAuth2 (authorize page, access_token, /user, /user/emails) on
-// 127.0.0.1, with PKCE S256, single-use codes and GitHub's numeric user ids. For gateway SSO tests.
+// 127.0.0.1, with PKCE S256, single-use codes and GitHub's numeric user ids; `/user/orgs` and `/user/teams`
+// (scope read:org, paged by per_page/page with a Link rel="next" header as GitHub does). For gateway SSO tests.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,10 @@ export interface GithubFakeUser {
   avatar_url?: string;
   /** Served by GET /user/emails (needs scope user:email). Default: [email] as primary+verified when email is set. */
   emails?: { email: string; primary: boolean; verified: boolean; visibility: 'public' | 'private' | null }[];
+  /** Organisation logins, served by GET /user/orgs (needs scope read:org). */
+  orgs?: string[];
+  /** Teams as `org/slug`, served by GET /user/teams (needs scope read:org). */
+  teams?: string[];
 }
 export interface GithubFakeClient { client_id: string; client_secret: string; redirect_uris?: string[] }
 export interface GithubFakeOptions {
@@ -193,7 +198,7 @@ ${buttons}
       grant.tokens.push(accessToken);
       return reply(200, { access_token: accessToken, token_type: 'bearer', scope });
     }
-    if ((url.pathname === '/user' || url.pathname === '/user/emails') && req.method === 'GET') {
+    if (['/user', '/user/emails', '/user/orgs', '/user/teams'].includes(url.pathname) && req.method === 'GET') {
       if (!req.headers['user-agent']) {
         return json(res, 403, { message: 'Request forbidden by administrative rules. Please make sure your request has a User-Agent header.' });
       }
@@ -202,6 +207,25 @@ ${buttons}
       const user = token ? fake.users.get(token.login) : undefined;
       if (!token || !user) {
         return json(res, 401, { message: m ? 'Bad credentials' : 'Requires authentication', documentation_url: 'https://docs.github.com/rest', status: '401' });
+      }
+      if (url.pathname === '/user/orgs' || url.pathname === '/user/teams') {
+        if (!token.scope.split(',').includes('read:org')) return json(res, 403, { message: 'Resource not accessible by integration', status: '403' });
+        const all = url.pathname === '/user/orgs'
+          ? (user.orgs ?? []).map((login, i) => ({ login, id: 1000 + i, url: `${baseUrl}/orgs/${login}` }))
+          : (user.teams ?? []).map((t, i) => {
+            const [org, slug] = t.split('/') as [string, string];
+            return { id: 2000 + i, slug, name: slug, organization: { login: org, id: 1 } };
+          });
+        const perPage = Math.min(100, Math.max(1, Number(q.per_page ?? 30) || 30));
+        const page = Math.max(1, Number(q.page ?? 1) || 1);
+        const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+        if (page * perPage < all.length) {
+          const next = new URL(url.href);
+          next.searchParams.set('page', String(page + 1));
+          headers.link = `<${next.href}>; rel="next"`;
+        }
+        res.writeHead(200, headers).end(JSON.stringify(all.slice((page - 1) * perPage, page * perPage)));
+        return;
       }
       if (url.pathname === '/user/emails') {
         if (!token.scope.split(',').includes('user:email')) return json(res, 404, { message: 'Not Found', status: '404' });

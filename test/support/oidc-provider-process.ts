@@ -64,8 +64,8 @@ const configuration: Configuration = {
   })),
   jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: `test-${port}`, use: 'sig', alg: 'RS256' }] },
   pkce: { required: () => true }, // v9 supports S256 only
-  scopes: ['openid', 'email', 'profile'],
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username', 'picture'] },
+  scopes: ['openid', 'email', 'profile', 'groups'],
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username', 'picture'], groups: ['groups'] },
   conformIdTokenClaims: !opts.claimsInIdToken,
   cookies: {
     names: { session: 'op_session', interaction: 'op_interaction', resume: 'op_interaction_resume' },
@@ -85,7 +85,7 @@ const configuration: Configuration = {
     const found = grantId ? await provider.Grant.find(grantId) : undefined;
     if (found || !session?.accountId) return found;
     const grant = new provider.Grant({ clientId: client!.clientId, accountId: session.accountId });
-    grant.addOIDCScope('openid email profile');
+    grant.addOIDCScope('openid email profile groups');
     await grant.save();
     return grant;
   },
@@ -123,7 +123,7 @@ async function interaction(req: http.IncomingMessage, res: http.ServerResponse, 
   if (details.prompt.name === 'login') return html(200, page(details.uid, hint));
   // Any other prompt (consent) is answered automatically; loadExistingGrant normally prevents it anyway.
   const grant = new provider.Grant({ clientId: String(details.params.client_id), accountId: details.session!.accountId });
-  grant.addOIDCScope('openid email profile');
+  grant.addOIDCScope('openid email profile groups');
   return provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
 }
 

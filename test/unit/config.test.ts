@@ -60,6 +60,18 @@ describe('config', () => {
     assert.deepEqual(result.config.trustedProxies, ['10.0.0.0/8', 'loopback']);
   });
 
+  test('GATEWAY_WORKERS above 1 is refused without Redis, with a message that says why', () => {
+    const result = loadConfig({ GATEWAY_WORKERS: '2' });
+    assert.equal(result.ok, false);
+    assert.match(!result.ok ? result.errors.join('\n') : '', /GATEWAY_WORKERS: 2 workers need GATEWAY_REDIS_URL .*share nothing in memory/);
+    const withRedis = loadConfig({ GATEWAY_WORKERS: '2', GATEWAY_REDIS_URL: 'redis://127.0.0.1:6379' });
+    assert.ok(withRedis.ok);
+    assert.equal(withRedis.config.workers, 2);
+    const one = loadConfig({});
+    assert.ok(one.ok);
+    assert.equal(one.config.workers, 1);
+  });
+
   test('the signed upstream identity is off unless GATEWAY_UPSTREAM_JWT_HEADER names a header of its own', () => {
     const off = loadConfig({});
     assert.ok(off.ok);

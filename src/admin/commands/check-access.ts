@@ -30,9 +30,10 @@ export const checkAccessCommand = defineCommand({
     const deps = await ctx.deps();
     const user = await requireUser(deps, ref);
     const archived = user.state !== 'NORMAL';
+    const groups = new Set(await deps.store.groups.listEffective(user.id));
     const explanation = archived
       ? { allowed: false, steps: [] }
-      : explainAccess(rules, { userId: user.id, username: user.username, role: user.role, usernameLocked: user.usernameLocked }, target);
+      : explainAccess(rules, { userId: user.id, username: user.username, role: user.role, usernameLocked: user.usernameLocked, groups }, target);
     if (ctx.json) {
       ctx.io.stdout(`${JSON.stringify({
         allowed: explanation.allowed,

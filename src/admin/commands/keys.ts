@@ -32,6 +32,8 @@ export const rotateKeyCommand = defineCommand({
     refuseDemo(ctx);
     const deps = await ctx.deps();
     const rotated = await rotateSigningKey(deps.store.settings, deps.clock.now());
+    // With Redis, running gateways hear it at once (state/event-relay.ts) and re-read their key rings.
+    deps.events.emit('keys-rotated');
     await auditCli(deps, 'signing_key.rotated', { subject: rotated.kid });
     if (!ctx.json) ctx.io.stdout(`rotated: ${rotated.kid} signs new tokens from now on; running gateways pick it up within a minute\n`);
     await printKeys(ctx);

@@ -8,6 +8,7 @@ import { identityProvidersMigration } from './0003-identity-providers.js';
 import { namesMigration } from './0005-names.js';
 import { oidcProviderMigration } from './0007-oidc-provider.js';
 import { secondFactorsMigration } from './0008-second-factors.js';
+import { groupsMigration } from './0011-groups.js';
 
 export type DatabaseKind = 'sqlite' | 'mysql';
 
@@ -19,6 +20,7 @@ export function listMigrations(kind: DatabaseKind): GatewayMigration[] {
   return [
     initialMigration(kind), personalAccessTokensMigration(kind), identityProvidersMigration(kind), auditLogMigration(kind),
     namesMigration(kind), oidcProviderMigration(kind), secondFactorsMigration(kind),
+    groupsMigration(kind),
   ];
 }
 

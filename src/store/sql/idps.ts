@@ -30,6 +30,7 @@ function parseConfig(text: string): OAuth2Config {
       email: str(mapping.email),
       avatarUrl: str(mapping.avatarUrl),
       username: str(mapping.username),
+      groups: str(mapping.groups),
     },
     issuer: str(raw.issuer),
     redirectUris: strings(raw.redirectUris),
@@ -45,6 +46,7 @@ function toIdp(row: Selectable<IdpTable>): IdentityProvider {
     title: row.name,
     type: 'OAUTH2',
     identifierFilter: row.identifier_filter,
+    groupFilter: row.group_filter,
     config: parseConfig(row.config),
     createdAt: new Date(Number(row.created_ts)),
     updatedAt: new Date(Number(row.updated_ts)),
@@ -80,12 +82,13 @@ export class SqlIdpRepository implements IdpRepository {
           name: idp.title,
           type: idp.type,
           identifier_filter: idp.identifierFilter,
+          group_filter: idp.groupFilter ?? '',
           config: JSON.stringify(idp.config),
           created_ts: ts,
           updated_ts: ts,
         })
         .executeTakeFirstOrThrow();
-      return { ...idp, id: Number(result.insertId), updatedAt: idp.createdAt };
+      return { ...idp, groupFilter: idp.groupFilter ?? '', id: Number(result.insertId), updatedAt: idp.createdAt };
     } catch (err) {
       if (isUniqueViolation(err)) throw alreadyExists(`identity provider "${idp.uid}" already exists`);
       throw err;
@@ -96,6 +99,7 @@ export class SqlIdpRepository implements IdpRepository {
     const values: Updateable<IdpTable> = { updated_ts: at.getTime() };
     if (patch.title !== undefined) values.name = patch.title;
     if (patch.identifierFilter !== undefined) values.identifier_filter = patch.identifierFilter;
+    if (patch.groupFilter !== undefined) values.group_filter = patch.groupFilter;
     if (patch.config !== undefined) values.config = JSON.stringify(patch.config);
     const result = await this.db.updateTable('idp').set(values).where('uid', '=', uid).executeTakeFirst();
     if (affected(result) === 0) return null;

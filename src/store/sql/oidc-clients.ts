@@ -2,7 +2,7 @@
 // secret only as its SHA-256.
 import type { Kysely, Selectable } from 'kysely';
 import { alreadyExists } from '../../errors.js';
-import type { OidcClient, OidcClientPatch, OidcClientRepository } from '../../oidc-provider/oidc-storage.js';
+import { DEFAULT_GRANT_TYPES, DEFAULT_TOKEN_LIFETIMES, type OidcClient, type OidcClientPatch, type OidcClientRepository } from '../../oidc-provider/oidc-storage.js';
 import type { Database, OidcClientTable } from '../schema.js';
 import { affected, isUniqueViolation } from './errors.js';
 
@@ -10,9 +10,11 @@ type Settings = Omit<OidcClient, 'clientId' | 'secretHash' | 'createdAt' | 'upda
 
 function settingsOf(client: Omit<OidcClient, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt'>): Settings {
   const { displayName, redirectUris, postLogoutRedirectUris, public: isPublic, requirePkce, consent, allowedRoles, allowedUsers,
-    backchannelLogoutUri, refreshTokens, idTokenSignedResponseAlg, subjectType } = client;
+    backchannelLogoutUri, refreshTokens, idTokenSignedResponseAlg, subjectType, grantTypes, tokenLifetimes } = client;
+  // Rows written before grant types and lifetimes were per client read as the defaults.
   return { displayName, redirectUris, postLogoutRedirectUris, public: isPublic, requirePkce, consent, allowedRoles, allowedUsers,
-    backchannelLogoutUri, refreshTokens, idTokenSignedResponseAlg, subjectType };
+    backchannelLogoutUri, refreshTokens, idTokenSignedResponseAlg, subjectType,
+    grantTypes: grantTypes ?? [...DEFAULT_GRANT_TYPES], tokenLifetimes: { ...DEFAULT_TOKEN_LIFETIMES, ...tokenLifetimes } };
 }
 
 function toClient(row: Selectable<OidcClientTable>): OidcClient {

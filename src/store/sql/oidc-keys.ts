@@ -70,4 +70,9 @@ export class SqlOidcConsentRepository implements OidcConsentRepository {
     const result = await this.db.deleteFrom('oidc_consent').where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
     return affected(result) > 0;
   }
+
+  async listByUser(userId: number): Promise<{ clientId: string; scopes: string[]; createdAt: Date }[]> {
+    const rows = await this.db.selectFrom('oidc_consent').selectAll().where('user_id', '=', userId).orderBy('client_id').execute();
+    return rows.map((r) => ({ clientId: r.client_id, scopes: r.scope.split(' ').filter(Boolean), createdAt: new Date(Number(r.created_ts)) }));
+  }
 }

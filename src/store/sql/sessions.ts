@@ -5,6 +5,7 @@ import type { User } from '../../users/user.js';
 import type { Database, UserSessionTable } from '../schema.js';
 import { affected } from './errors.js';
 import { toUser } from './users.js';
+import { sortedGroups } from '../../groups/group-name.js';
 
 const COLUMNS = [
   'id', 'user_id', 'user_agent', 'ip_address', 'device_type', 'os', 'browser',
@@ -27,6 +28,10 @@ function toSession(row: Pick<Selectable<UserSessionTable>, (typeof COLUMNS)[numb
     expiresAt: new Date(Number(row.expires_ts)),
     revokedAt: row.revoked_ts === null ? null : new Date(Number(row.revoked_ts)),
   };
+}
+
+function groupNames(rows: readonly { group_name: string | null }[]): string[] {
+  return sortedGroups(rows.flatMap((r) => (r.group_name === null ? [] : [r.group_name])));
 }
 
 export class SqlSessionRepository implements SessionRepository {
@@ -69,10 +74,12 @@ export class SqlSessionRepository implements SessionRepository {
     return row ? toSession(row) : null;
   }
 
-  async findActiveWithUserBySsoTokenHash(hash: string, now: Date): Promise<{ session: Session; user: User } | null> {
-    const row = await this.db
+  async findActiveWithUserBySsoTokenHash(hash: string, now: Date): Promise<{ session: Session; user: User; groups: string[] } | null> {
+    // One row per group (or one with a null name): the groups ride along in the same round trip.
+    const rows = await this.db
       .selectFrom('user_session')
       .innerJoin('user', 'user.id', 'user_session.user_id')
+      .leftJoin('user_group', 'user_group.user_id', 'user_session.user_id')
       .select([
         'user_session.id', 'user_session.user_id', 'user_session.user_agent', 'user_session.ip_address',
         'user_session.device_type', 'user_session.os', 'user_session.browser', 'user_session.created_ts',
@@ -80,14 +87,27 @@ export class SqlSessionRepository implements SessionRepository {
         'user.username', 'user.role', 'user.row_status', 'user.email', 'user.nickname', 'user.password_hash',
         'user.avatar_url', 'user.description', 'user.username_locked', 'user.email_verified', 'user.username_key',
         'user.verified_email_key', 'user.created_ts as user_created_ts', 'user.updated_ts as user_updated_ts',
+        'user_group.name as group_name',
       ])
       .where('user_session.sso_token_hash', '=', hash)
       .where('user_session.revoked_ts', 'is', null)
       .where('user_session.expires_ts', '>', now.getTime())
-      .executeTakeFirst();
+      .execute();
+    const row = rows[0];
     if (!row) return null;
     const user = toUser({ ...row, id: row.user_id, created_ts: row.user_created_ts, updated_ts: row.user_updated_ts });
-    return { session: toSession(row), user };
+    return { session: toSession(row), user, groups: groupNames(rows) };
+  }
+
+  async findByIdWithGroups(id: string): Promise<{ session: Session; groups: string[] } | null> {
+    const rows = await this.db
+      .selectFrom('user_session')
+      .leftJoin('user_group', 'user_group.user_id', 'user_session.user_id')
+      .select([...COLUMNS.map((c) => `user_session.${c}` as const), 'user_group.name as group_name'])
+      .where('user_session.id', '=', id)
+      .execute();
+    const row = rows[0];
+    return row ? { session: toSession(row), groups: groupNames(rows) } : null;
   }
 
   async listActiveByUser(userId: number, now: Date): Promise<Session[]> {

@@ -115,12 +115,13 @@ describe('access token check', () => {
   function liveSessions() {
     const state = { lookups: 0, revoked: false };
     const sessions = {
-      async findById(id: string): Promise<Session | null> {
+      async findByIdWithGroups(id: string): Promise<{ session: Session; groups: string[] } | null> {
         state.lookups += 1;
-        return {
+        const session: Session = {
           id, userId: id === SID ? 7 : 8, clientInfo: { userAgent: '', ipAddress: '', deviceType: '', os: '', browser: '' },
           createdAt: NOW, lastActiveAt: NOW, expiresAt: new Date(NOW.getTime() + 86_400_000), revokedAt: state.revoked ? NOW : null,
         };
+        return { session, groups: [] };
       },
     };
     return { state, sessions };
@@ -166,6 +167,25 @@ describe('access token check', () => {
     later.forgetSessions([SID]);
     state.revoked = true;
     assert.equal(await later.check(token, NOW.getTime()), null, 'this replica: at once');
+  });
+
+  test('a cached token is refused once its key retires or leaves the ring, by the fast path too, with no event', async () => {
+    const v1 = { kid: 'v1', key: await importHmacKey('0123456789abcdef0123456789abcdef'), createdAt: NOW, retiresAt: new Date(NOW.getTime() + 1000) };
+    const v2 = { kid: 'v2', key: await importHmacKey('fedcba9876543210fedcba9876543210'), createdAt: NOW, retiresAt: null };
+    let ring = [v1, v2];
+    const keys = new KeyRing([v1], async () => ring);
+    const check = new AccessTokenCheck(keys, liveSessions().sessions, 1000);
+    const { token } = await issueAccessToken(keys, user(), SID, NOW);
+    assert.ok(await check.check(token, NOW.getTime()));
+    assert.equal(check.peek(token, NOW.getTime() + 1)?.username, 'erin', 'warm: answered without a promise');
+    assert.equal(check.peek(token, v1.retiresAt.getTime()), undefined, 'retired: not from the fast path');
+    assert.equal(await check.check(token, v1.retiresAt.getTime()), null, 'retired: refused');
+    const again = new AccessTokenCheck(keys, liveSessions().sessions, 1000);
+    assert.ok(await again.check(token, NOW.getTime()));
+    ring = [v2];
+    await keys.reload(NOW);
+    assert.equal(again.peek(token, NOW.getTime() + 1), undefined, 'gone from the ring: not from the fast path');
+    assert.equal(await again.check(token, NOW.getTime() + 1), null, 'gone from the ring: refused');
   });
 });
 

@@ -27,7 +27,7 @@ test('an identifier longer than 256 characters is unusable', () => {
 
 test('the display name falls back to the identifier; non-string optional claims are left empty', () => {
   const profile = mapProfile({ id: 7, name: null, email: ['a@b'], avatar_url: 42 }, mapping, '7');
-  assert.deepEqual(profile, { identifier: '7', username: '7', displayName: '7', email: '', emailVerified: false, avatarUrl: '' });
+  assert.deepEqual(profile, { identifier: '7', username: '7', displayName: '7', email: '', emailVerified: false, avatarUrl: '', groups: [] });
 });
 
 test('the email is verified only beside email_verified true (or "true") and only for the `email` claim', () => {
