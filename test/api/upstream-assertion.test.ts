@@ -34,11 +34,12 @@ for (const mode of STORAGE_MODES) {
     let gw: TestGateway;
     let rules: RulesFile;
     let user: SignedIn;
+    let admin: SignedIn;
 
     before(async () => {
       rules = writeRulesFile();
       gw = await startTestGateway(mode, { env: forwardAuthEnv(rules, { GATEWAY_UPSTREAM_JWT_HEADER: HEADER }) });
-      await createAdmin(gw);
+      admin = await createAdmin(gw);
       user = await createSignedInUser(gw);
     });
     after(async () => {
@@ -90,6 +91,15 @@ for (const mode of STORAGE_MODES) {
       const [head, , signature] = jwt.split('.');
       const altered = Buffer.from(JSON.stringify({ ...decodeJwt(jwt), preferred_username: 'admin' })).toString('base64url');
       await assert.rejects(jwtVerify(`${head}.${altered}.${signature}`, jwks, { ...at, audience: APP_HOST }), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+    });
+
+    test('the assertion carries the same groups as X-Auth-Request-Groups', async () => {
+      const member = await createSignedInUser(gw);
+      await gw.http.patch(`/api/v1/users/${member.userId}/groups`).set(admin.auth).send({ localGroups: ['eng', 'contractors'] }).expect(200);
+      const res = await verify(gw, bearer(member.accessToken), 'https://groups.example.test/');
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['x-auth-request-groups'], 'contractors,eng');
+      assert.deepEqual(decodeJwt(res.headers[HEADER.toLowerCase()] as string).groups, ['contractors', 'eng']);
     });
 
     test('after a key rotation an old assertion still verifies until it expires, and new ones use the new key', async () => {
