@@ -102,6 +102,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
   const metrics = prometheus ?? noMetrics;
   const events = new EventEmitter<GatewayEvents>();
   const pats = new StorePatAuthenticator(store, clock, logger);
+  const regulation = new Regulator(config.regulation, ephemeral, '', metrics);
   const deps: Deps = {
     config,
     clock,
@@ -112,12 +113,12 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     passwords,
     events,
     lifecycle: { draining: false },
-    regulation: new Regulator(config.regulation, ephemeral, '', metrics),
+    regulation,
     pats,
     deploymentIdps,
     metrics,
     metricsExporter: prometheus,
-    forwardAuth: new ForwardAuth({ config, clock, keys, store, pats, events, metrics, assertions: upstreamAssertions(config, clock, store) }, accessRules),
+    forwardAuth: new ForwardAuth({ config, clock, keys, store, pats, events, metrics, regulation, assertions: upstreamAssertions(config, clock, store) }, accessRules),
     providerDiscovery: new ProviderDiscovery(),
     secretBox: await openSecretBox(config, store.settings),
     oidc: null,

@@ -138,6 +138,8 @@ export function routeTable(deps: Deps): Route[] {
     // (forward-auth/). app.ts's request listener (createRequestListener) serves both ahead of Express.
     { method: 'all', path: '/auth/verify', access: 'public', bearer: 'ignore', handlers: [verifyRoute(deps)] },
     { method: 'all', path: '/auth/verify/forward-auth', access: 'public', bearer: 'ignore', handlers: [verifyRoute(deps, 'forward-auth')] },
+    // Envoy ext_authz: the original path follows the prefix (/auth/verify/envoy/...); app.ts's listener serves those.
+    { method: 'all', path: '/auth/verify/envoy', access: 'public', bearer: 'ignore', handlers: [verifyRoute(deps, 'ext-authz')] },
 
     // Browser sign-in (web/): the page, its password form, and the SSO flow's start and callback. The page opens
     // the browser session (http/browser-session.ts) with its CSRF token.

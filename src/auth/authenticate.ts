@@ -13,6 +13,7 @@ import { verifyAccessToken } from './access-token.js';
 import { InvalidTokenError } from './jwt.js';
 import type { KeyRing } from './keys.js';
 import type { Principal } from './principal.js';
+import { isBasicScheme, parseBasic, WWW_BASIC } from './basic-credentials.js';
 
 export const PAT_PREFIX = 'memos_pat_';
 const MAX_AUTHORIZATION = 8192;
@@ -52,6 +53,8 @@ export function parseBearer(header: string | undefined): BearerParse {
 }
 
 const invalidToken = (message = 'invalid access token') => unauthenticated(message, 'invalid_token');
+const basicRefused = () =>
+  new AppError('UNAUTHENTICATED', 'Basic auth takes a username and one of its personal access tokens', { headers: { 'WWW-Authenticate': WWW_BASIC } });
 
 /** Resolves a bearer token to a principal, or throws 401. */
 export async function authenticateBearer(deps: BearerDeps, token: string): Promise<Principal> {
@@ -76,8 +79,24 @@ export async function authenticateBearer(deps: BearerDeps, token: string): Promi
   return { user, via: 'access-token', session: { id: session.id, createdAt: session.createdAt } };
 }
 
+/** Basic with a PAT of that username (basic-credentials.ts), regulated like a guessed PAT; anything else in Basic is 401. */
+async function authenticateBasic(deps: BearerMiddlewareDeps, header: string, ip: string | undefined): Promise<Principal> {
+  const basic = parseBasic(header);
+  await deps.regulation.assertTokenAttemptAllowed(ip);
+  const found = basic.kind === 'pat' ? await deps.pats.authenticate(basic.token) : null;
+  if (basic.kind !== 'pat' || found === null || found.user.username !== basic.username) {
+    await deps.regulation.recordTokenFailure(ip);
+    throw basicRefused();
+  }
+  return { user: found.user, via: 'pat', patId: found.tokenId };
+}
+
 export function bearerMiddleware(deps: BearerMiddlewareDeps): RequestHandler {
   return async (req, res, next) => {
+    if (isBasicScheme(req.headers.authorization)) {
+      res.locals.principal = await authenticateBasic(deps, req.headers.authorization!, req.ip);
+      return next();
+    }
     const bearer = parseBearer(req.headers.authorization);
     if (bearer.kind === 'none') {
       res.locals.principal = null;

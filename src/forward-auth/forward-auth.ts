@@ -6,6 +6,8 @@
 import type { EventEmitter } from 'node:events';
 import { parseBearer, PAT_PREFIX, type PatAuthenticator } from '../auth/authenticate.js';
 import type { KeyRing } from '../auth/keys.js';
+import { isBasicScheme, parseBasic } from '../auth/basic-credentials.js';
+import type { Regulator } from '../auth/regulation.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { GatewayEvents } from '../events.js';
@@ -34,16 +36,18 @@ export interface VerifyInput {
   wantsHtml: boolean;
   /** The original request, parsed only when the peer is a trusted proxy (else `absent`). */
   target: TargetParse;
+  /** The client's address (the trusted proxy's X-Forwarded-For/X-Real-IP, else the peer): Basic failures count on it. */
+  clientIp?: string | undefined;
 }
 
-export type DenialReason = 'no-credentials' | 'invalid-bearer' | 'invalid-session' | 'rule-denied' | 'unjudgeable-target';
+export type DenialReason = 'no-credentials' | 'invalid-bearer' | 'invalid-basic' | 'invalid-session' | 'rule-denied' | 'unjudgeable-target';
 
 export type VerifyDecision =
   | { kind: 'allow'; identity: Identity; /** [header, JWT] of the signed upstream identity, when it is on. */ assertion?: readonly [string, string] }
   /** A `public` rule: no credential read, no identity headers. */
   | { kind: 'public' }
   | { kind: 'bad-request'; reason: DenialReason }
-  | { kind: 'unauthenticated'; reason: DenialReason; invalidBearer: boolean; signInUrl: string | null }
+  | { kind: 'unauthenticated'; reason: DenialReason; invalidBearer: boolean; signInUrl: string | null; basic?: boolean }
   | { kind: 'forbidden'; reason: DenialReason; username: string };
 
 const DECISION_LABELS: Readonly<Record<VerifyDecision['kind'], VerifyDecisionLabel>> = {
@@ -63,6 +67,8 @@ export interface ForwardAuthDeps {
   pats: PatAuthenticator;
   events: EventEmitter<GatewayEvents>;
   metrics: Metrics;
+  /** Basic auth failures are counted like guessed PATs (auth/regulation.ts). */
+  regulation: Pick<Regulator, 'assertTokenAttemptAllowed' | 'recordTokenFailure'>;
   /** The signed upstream identity (upstream-identity/); absent or null: off. */
   assertions?: UpstreamAssertions | null;
 }
@@ -147,7 +153,8 @@ export class ForwardAuth {
     const now = this.deps.clock.now().getTime();
     const authorization = input.authorization;
     let identity: Identity | undefined;
-    if (authorization !== undefined && BEARER_SCHEME.test(authorization)) {
+    if (authorization !== undefined && !BEARER_SCHEME.test(authorization)) return null; // Basic and others: judge()
+    if (authorization !== undefined) {
       const bearer = parseBearer(authorization);
       if (bearer.kind !== 'token') return null;
       identity = bearer.token.startsWith(PAT_PREFIX) ? this.pats.peek(bearer.token, now) : this.tokens.peek(bearer.token, now);
@@ -186,7 +193,10 @@ export class ForwardAuth {
     const now = this.deps.clock.now().getTime();
     const authorization = input.authorization;
     let identity: Identity | null = null;
-    if (authorization !== undefined && BEARER_SCHEME.test(authorization)) {
+    if (isBasicScheme(authorization)) {
+      identity = await this.checkBasic(authorization!, input.clientIp, now);
+      if (identity === null) return { kind: 'unauthenticated', reason: 'invalid-basic', invalidBearer: false, signInUrl: null, basic: true };
+    } else if (authorization !== undefined && BEARER_SCHEME.test(authorization)) {
       // A bearer that is present but bad is a 401 even beside a good cookie: never a silent fallback (DESIGN §5).
       const bearer = parseBearer(authorization);
       if (bearer.kind === 'token') {
@@ -196,7 +206,7 @@ export class ForwardAuth {
       }
       if (identity === null) return { kind: 'unauthenticated', reason: 'invalid-bearer', invalidBearer: true, signInUrl: null };
     } else {
-      // Other schemes (an app's own Basic auth) are the app's business; the session cookie decides.
+      // Other schemes (not Bearer, not Basic) are the app's business; the session cookie decides.
       const ssoToken = input.cookie === undefined ? null : findCookie(input.cookie, SSO_COOKIE);
       if (ssoToken !== null) identity = await this.sessions.check(ssoToken, now);
       if (identity === null) {
@@ -209,6 +219,16 @@ export class ForwardAuth {
       }
     }
     return this.authorize(identity, input.target);
+  }
+
+  /** Basic username:PAT: the ban is checked first, and every miss (a password, a foreign or revoked PAT) counts. */
+  private async checkBasic(authorization: string, clientIp: string | undefined, now: number): Promise<Identity | null> {
+    const basic = parseBasic(authorization);
+    await this.deps.regulation.assertTokenAttemptAllowed(clientIp);
+    const identity = basic.kind === 'pat' ? await this.pats.check(basic.token, now) : null;
+    if (basic.kind === 'pat' && identity !== null && identity.username === basic.username) return identity;
+    await this.deps.regulation.recordTokenFailure(clientIp);
+    return null;
   }
 
   private authorize(identity: Identity, target: TargetParse): VerifyDecision {

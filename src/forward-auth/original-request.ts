@@ -29,8 +29,11 @@ export const ABSENT: TargetParse = Object.freeze({ kind: 'absent' });
 export const INVALID: TargetParse = Object.freeze({ kind: 'invalid' });
 export const CONFLICT: TargetParse = Object.freeze({ kind: 'conflict' });
 
-/** `auth-request`: X-Original-URL/-Method (nginx); `forward-auth`: X-Forwarded-Method/Proto/Host/Uri (Traefik, Caddy). */
-export type TargetSource = 'auth-request' | 'forward-auth';
+/**
+ * `auth-request`: X-Original-URL/-Method (nginx); `forward-auth`: X-Forwarded-Method/Proto/Host/Uri (Traefik, Caddy);
+ * `ext-authz`: Envoy's HTTP service, the original path after the endpoint's path, the original Host and method.
+ */
+export type TargetSource = 'auth-request' | 'forward-auth' | 'ext-authz';
 
 const URL_SHAPE = /^(https?):\/\/([^/?#]+)(\/[^?#]*)?(?:\?[^#]*)?$/i;
 const HOST_SHAPE = /^(\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?)(?::([0-9]{1,5}))?$/i;
@@ -140,4 +143,19 @@ export function parseTargetHeaders(headers: Headers, source: TargetSource = 'aut
   const method = single(headers[source === 'auth-request' ? 'x-forwarded-method' : 'x-original-method']);
   if (other.kind === 'absent' && method !== undefined && primary.says.method !== undefined && method !== primary.says.method) return CONFLICT;
   return { kind: 'ok', target: primary.target };
+}
+
+/**
+ * Envoy ext_authz (HTTP service): `path` is what followed the configured prefix (the original path and query),
+ * `Host` the original authority, X-Forwarded-Proto the scheme (Envoy sets it). The nginx or Traefik headers beside it
+ * mean a client's copy was let through (allowed_headers too wide): a conflict, never judged.
+ */
+export function parseExtAuthzTarget(headers: Headers, path: string): TargetParse {
+  if (headers['x-original-url'] !== undefined || headers['x-forwarded-uri'] !== undefined) return CONFLICT;
+  const host = single(headers.host);
+  const proto = single(headers['x-forwarded-proto']) ?? 'https';
+  if (host === undefined) return ABSENT;
+  if (!PROTO_SHAPE.test(proto) || !HOST_SHAPE.test(host) || !path.startsWith('/')) return INVALID;
+  const target = parseOriginalUrl(`${proto.toLowerCase()}://${host}${path}`);
+  return target === null ? INVALID : { kind: 'ok', target };
 }

@@ -15,7 +15,8 @@ import { toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ForwardAuth, VerifyDecision, VerifyInput } from './forward-auth.js';
 import { PUBLIC_ALLOW_HEADERS } from './identity.js';
-import { ABSENT, parseTargetHeaders, type TargetSource } from './original-request.js';
+import { ABSENT, parseExtAuthzTarget, parseTargetHeaders, type TargetParse, type TargetSource } from './original-request.js';
+import { WWW_BASIC } from '../auth/basic-credentials.js';
 import { hasRepeatedAuthorization } from '../http/repeated-header.js';
 import { requestIdFor } from '../http/request-id.js';
 
@@ -23,6 +24,8 @@ import { requestIdFor } from '../http/request-id.js';
 export const VERIFY_PATH = '/auth/verify';
 /** Traefik / Caddy forward auth: the target is X-Forwarded-Proto/Host/Uri (they pass client headers through). */
 export const FORWARD_AUTH_PATH = '/auth/verify/forward-auth';
+/** Envoy ext_authz (HTTP service, `path_prefix: /auth/verify/envoy`): the original path follows this one. */
+export const EXT_AUTHZ_PATH = '/auth/verify/envoy';
 
 /** Express' compiled `trust proxy` function: is the address at hop `i` (0 = the peer) a trusted proxy? */
 export type TrustProxy = (address: string, i: number) => boolean;
@@ -47,12 +50,35 @@ function isTrustedPeer(socket: Socket, trust: TrustProxy): boolean {
 
 const VERIFY_QUERY = `${VERIFY_PATH}?`;
 const FORWARD_AUTH_QUERY = `${FORWARD_AUTH_PATH}?`;
+const EXT_AUTHZ_REST = `${EXT_AUTHZ_PATH}/`;
+
+/** The original path and query of an ext_authz request: what follows the prefix ('/' when nothing does). */
+function extAuthzPath(url: string | undefined): string {
+  const rest = (url ?? '').slice(EXT_AUTHZ_PATH.length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}
+
+function targetOf(req: IncomingMessage, source: TargetSource): TargetParse {
+  return source === 'ext-authz' ? parseExtAuthzTarget(req.headers, extAuthzPath(req.url)) : parseTargetHeaders(req.headers, source);
+}
+
+/** The client: a trusted proxy's X-Real-IP, else the last X-Forwarded-For hop it appended; else the peer itself. */
+function clientIpOf(req: IncomingMessage, trusted: boolean): string | undefined {
+  if (trusted) {
+    const real = req.headers['x-real-ip'];
+    if (typeof real === 'string' && real.length > 0) return real.trim();
+    const forwarded = req.headers['x-forwarded-for'];
+    if (typeof forwarded === 'string' && forwarded.length > 0) return forwarded.slice(forwarded.lastIndexOf(',') + 1).trim();
+  }
+  return req.socket.remoteAddress;
+}
 
 /** Which verify endpoint a request URL names exactly (as nginx and Traefik send it), or null for anything else. */
 export function verifySourceOf(url: string | undefined): TargetSource | null {
   if (url === undefined || !url.startsWith(VERIFY_PATH)) return null;
   if (url === VERIFY_PATH || url.startsWith(VERIFY_QUERY)) return 'auth-request';
   if (url === FORWARD_AUTH_PATH || url.startsWith(FORWARD_AUTH_QUERY)) return 'forward-auth';
+  if (url === EXT_AUTHZ_PATH || url.startsWith(EXT_AUTHZ_REST)) return 'ext-authz';
   return null;
 }
 
@@ -65,11 +91,16 @@ export function readVerifyInput(req: IncomingMessage, trusted: boolean, source: 
     cookie: headers.cookie,
     wantsHtml:
       accept !== undefined && HTML.test(accept) && (typeof requestedWith !== 'string' || requestedWith.toLowerCase() !== 'xmlhttprequest'),
-    target: trusted ? parseTargetHeaders(headers, source) : ABSENT,
+    target: trusted ? targetOf(req, source) : ABSENT,
+    clientIp: clientIpOf(req, trusted),
   };
 }
 
-function answer(res: ServerResponse, decision: VerifyDecision, requestId: string): void {
+/**
+ * nginx turns the 401 into a redirect itself (error_page); Traefik, Caddy and Envoy copy a denial to the client as
+ * it is, so on their endpoints a browser navigation gets the 302 to the sign-in page from here.
+ */
+function answer(res: ServerResponse, decision: VerifyDecision, requestId: string, source: TargetSource): void {
   switch (decision.kind) {
     case 'allow':
       res.writeHead(200, decision.identity.allowHeaders.concat('X-Request-Id', requestId, ...(decision.assertion ?? [])));
@@ -78,7 +109,12 @@ function answer(res: ServerResponse, decision: VerifyDecision, requestId: string
       res.writeHead(200, PUBLIC_ALLOW_HEADERS.concat('X-Request-Id', requestId));
       break;
     case 'unauthenticated': {
-      const headers = ['WWW-Authenticate', decision.invalidBearer ? WWW_INVALID : WWW_BEARER, ...NO_STORE_EMPTY, 'X-Request-Id', requestId];
+      if (decision.signInUrl !== null && source !== 'auth-request') {
+        res.writeHead(302, ['Location', decision.signInUrl, ...NO_STORE_EMPTY, 'X-Request-Id', requestId]);
+        break;
+      }
+      const challenge = decision.basic === true ? WWW_BASIC : decision.invalidBearer ? WWW_INVALID : WWW_BEARER;
+      const headers = ['WWW-Authenticate', challenge, ...NO_STORE_EMPTY, 'X-Request-Id', requestId];
       if (decision.signInUrl !== null) headers.push('Location', decision.signInUrl);
       res.writeHead(401, headers);
       break;
@@ -123,7 +159,7 @@ export function serveVerify(
   const id = requestId ?? requestIdFor(req.headers['x-request-id'], trusted);
   if (req.headers.authorization !== undefined && hasRepeatedAuthorization(req.rawHeaders)) {
     forwardAuth.countBadRequest();
-    answer(res, { kind: 'bad-request', reason: 'invalid-bearer' }, id);
+    answer(res, { kind: 'bad-request', reason: 'invalid-bearer' }, id, source);
     return;
   }
   let input: VerifyInput;
@@ -133,7 +169,7 @@ export function serveVerify(
     // every request); anything else takes the full decision below.
     const quick = forwardAuth.decideCached(input);
     if (quick !== null) {
-      respond(res, logger, quick, id);
+      respond(res, logger, quick, id, source);
       return;
     }
   } catch (err) {
@@ -144,7 +180,7 @@ export function serveVerify(
   try {
     forwardAuth.decide(input).then((decision) => {
       try {
-        respond(res, logger, decision, id);
+        respond(res, logger, decision, id, source);
       } catch (err) {
         onError(err);
       }
@@ -154,11 +190,11 @@ export function serveVerify(
   }
 }
 
-function respond(res: ServerResponse, logger: Logger, decision: VerifyDecision, id: string): void {
+function respond(res: ServerResponse, logger: Logger, decision: VerifyDecision, id: string, source: TargetSource): void {
   if (decision.kind !== 'allow' && decision.kind !== 'public' && logger.isLevelEnabled('debug')) {
     logger.debug({ event: 'verify_denied', outcome: decision.kind, reason: decision.reason, reqId: id }, 'forward auth denied');
   }
-  answer(res, decision, id);
+  answer(res, decision, id, source);
 }
 
 /** The route-table handler (Express path: reached for spellings the request listener leaves to Express). */

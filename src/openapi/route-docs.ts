@@ -35,7 +35,8 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'GET /readyz': json('health', 'Readiness: the database and Redis answer; 503 while draining', api.readiness),
 
   'ALL /auth/verify': { tag: 'forward-auth', kind: 'verify', summary: 'Forward auth for nginx auth_request (reads X-Original-URL): 200 with identity headers, 401, 403' },
-  'ALL /auth/verify/forward-auth': { tag: 'forward-auth', kind: 'verify', summary: 'Forward auth for Traefik/Caddy (reads X-Forwarded-Method/Proto/Host/Uri only)' },
+  'ALL /auth/verify/forward-auth': { tag: 'forward-auth', kind: 'verify', summary: 'Forward auth for Traefik/Caddy (reads X-Forwarded-Method/Proto/Host/Uri only; a browser gets the 302 to sign-in)' },
+  'ALL /auth/verify/envoy': { tag: 'forward-auth', kind: 'verify', summary: 'Envoy ext_authz HTTP service (path_prefix): the original path follows, original Host and method; a browser gets the 302 to sign-in' },
 
   'GET /auth': { tag: 'browser', kind: 'html', summary: 'The sign-in page (password form and provider buttons)' },
   'POST /auth/signin': { tag: 'browser', kind: 'redirect', summary: 'The sign-in page\'s form post (username, password, redirect); 302 to the checked return URL' },

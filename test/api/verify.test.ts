@@ -109,15 +109,19 @@ for (const mode of STORAGE_MODES) {
       assert.equal(res.headers['x-auth-request-user'], undefined);
     });
 
-    test('a bad bearer is a 401 even beside a valid cookie, while another scheme leaves the cookie to decide', async () => {
+    test('a bad bearer is a 401 even beside a valid cookie, Basic without a PAT too, while another scheme leaves the cookie to decide', async () => {
       const cookie = ssoCookie(user.jar.get('sso_session')!).Cookie;
       for (const authorization of ['Bearer nonsense', 'Bearer', 'Bearer a b', `Bearer ${user.accessToken}x`, 'Bearer memos_pat_0000000000000000000000000000000']) {
         const res = await verify(gw, { Authorization: authorization, Cookie: cookie });
         assert.equal(res.status, 401, authorization);
         assert.match(String(res.headers['www-authenticate']), /error="invalid_token"/);
       }
+      // Basic is for username:PAT only (issue 15 item 5): a password there is refused, cookie or not.
       const basic = await verify(gw, { Authorization: 'Basic YWxpY2U6c2VjcmV0', Cookie: cookie });
-      assert.equal(basic.status, 200);
+      assert.equal(basic.status, 401);
+      assert.match(String(basic.headers['www-authenticate']), /^Basic realm=/);
+      const other = await verify(gw, { Authorization: 'Digest username="alice"', Cookie: cookie });
+      assert.equal(other.status, 200);
     });
 
     test('every method is answered the same way', async () => {
