@@ -52,6 +52,11 @@ const schema = z.object({
   GATEWAY_OIDC_CLIENTS_FILE: z.string().min(1).optional(),
   GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   GATEWAY_REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'letters, digits, : _ - (at most 64)').default('gw:'),
+  GATEWAY_UPSTREAM_JWT_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'must be a header name such as X-Auth-Request-Jwt')
+    .refine((h) => !/^(authorization|cookie|host|content-length|x-auth-request-(user|email|user-id|role|groups))$/i.test(h), 'must not be a header the gateway or the proxy already uses')
+    .optional(),
 });
 
 export type Mode = (typeof MODES)[number];
@@ -106,6 +111,8 @@ export interface Config {
   readonly secretsKey: string | null;
   /** Relying parties managed by the deployment (GATEWAY_OIDC_CLIENTS_FILE), read-only in the API. */
   readonly oidcClientsFile: string | null;
+  /** The header carrying the signed upstream identity on allowed verify answers; null: off (issue 15 item 3). */
+  readonly upstreamJwtHeader: string | null;
 }
 
 interface Limit {
@@ -213,6 +220,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     oidcClientsFile: e.GATEWAY_OIDC_CLIENTS_FILE ?? null,
     workers: e.GATEWAY_WORKERS,
     redisKeyPrefix: e.GATEWAY_REDIS_KEY_PREFIX,
+    upstreamJwtHeader: e.GATEWAY_UPSTREAM_JWT_HEADER ?? null,
   };
   return { ok: true, config: deepFreeze(config) };
 }

@@ -23,6 +23,7 @@ import type { SecretBox } from './mfa/secret-box.js';
 import { OidcProvider } from './oidc-provider/provider.js';
 import { loadDeploymentOidcClients, type DeploymentOidcClients } from './oidc-provider/deployment-clients.js';
 import { EventRelay } from './state/event-relay.js';
+import { UpstreamAssertions } from './upstream-identity/upstream-assertion.js';
 
 
 export interface Deps {
@@ -117,7 +118,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     deploymentIdps,
     metrics,
     metricsExporter: prometheus,
-    forwardAuth: new ForwardAuth({ config, clock, keys, store, pats, events, metrics, regulation }, accessRules),
+    forwardAuth: new ForwardAuth({ config, clock, keys, store, pats, events, metrics, regulation, assertions: upstreamAssertions(config, clock, store) }, accessRules),
     providerDiscovery: new ProviderDiscovery(),
     secretBox: await openSecretBox(config, store.settings),
     oidc: null,
@@ -147,4 +148,9 @@ export async function closeDeps(deps: Deps): Promise<void> {
   deps.oidc?.stop();
   await deps.pats.settle();
   await Promise.allSettled([deps.store.close(), deps.ephemeral.close(), deps.relay?.close()]);
+}
+
+/** The signed upstream identity (issue 15 item 3): only when GATEWAY_UPSTREAM_JWT_HEADER names its header. */
+function upstreamAssertions(config: Config, clock: Clock, store: Store): UpstreamAssertions | null {
+  return config.upstreamJwtHeader === null ? null : new UpstreamAssertions(config.upstreamJwtHeader, { config, clock, oidcKeys: store.oidcKeys });
 }

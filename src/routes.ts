@@ -38,6 +38,8 @@ import { showSignInPage, submitSignInForm } from './web/signin-handlers.js';
 import { finishSso, startSso } from './web/sso-handlers.js';
 import { stylesheet } from './web/stylesheet.js';
 import { serveOpenApiDocument } from './openapi/openapi-document.js';
+import { servePublicJwks } from './upstream-identity/public-jwks.js';
+import { signOutBrowser } from './web/signout-handlers.js';
 import { listSessionsHandler, revokeSessionHandler, signOutEverywhereHandler } from './users/session-handlers.js';
 import { deleteUserHandler, getUserHandler, listUsersHandler, patchUserHandler } from './users/user-admin-handlers.js';
 import { getUserGroupsHandler, patchUserGroupsHandler } from './groups/group-handlers.js';
@@ -312,6 +314,10 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'post', path: '/auth/factors/passkeys', access: 'public', bearer: 'ignore', handlers: [registerPasskey(deps)] },
     { method: 'post', path: '/auth/factors/passkeys/:passkeyId/delete', access: 'public', bearer: 'ignore', handlers: [deletePasskeyFromPage(deps)] },
     { method: 'post', path: '/auth/factors/totp/delete', access: 'public', bearer: 'ignore', handlers: [deleteTotpFromPage(deps)] },
+    // The public keys that verify the signed upstream identity (upstream-identity/, X-Auth-Request-Jwt).
+    { method: 'get', path: '/.well-known/jwks.json', access: 'public', bearer: 'ignore', handlers: [servePublicJwks(deps)] },
+    // The browser's sign-out (web/signout-handlers.ts): on to the provider's end_session_endpoint (endSessionAtProvider).
+    { method: 'post', path: '/auth/signout', access: 'public', bearer: 'ignore', handlers: [requireOwnOriginWithCookies(deps), signOutBrowser(deps)] },
   ];
   return table;
 }

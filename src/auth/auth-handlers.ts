@@ -1,7 +1,7 @@
 // HTTP adapters for Memos' AuthService: sign-in, refresh, sign-out, current user.
 import { originOf, recordAudit } from '../audit/audit-log.js';
 import { rfc3339 } from '../http/timestamps.js';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../deps.js';
 import { AppError, invalidArgument, unauthenticated } from '../errors.js';
@@ -122,24 +122,30 @@ export function refresh(deps: Deps): RequestHandler {
  */
 export function signOut(deps: Deps): RequestHandler {
   return async (req, res) => {
-    const refreshToken = readCookie(req, REFRESH_COOKIE);
-    const ssoToken = readCookie(req, SSO_COOKIE);
-    const ids = new Set<string>();
-    if (refreshToken) {
-      const id = await findSessionIdOfRefreshToken(deps, refreshToken);
-      if (id) ids.add(id);
-    }
-    if (ssoToken) {
-      const id = await findSessionIdOfSsoToken(deps, ssoToken);
-      if (id) ids.add(id);
-    }
-    clearSessionCookies(res, req, deps.config);
-    if (ids.size === 0 && !findPrincipal(res)) throw unauthenticated('user not authenticated');
-    await revokeSessions(deps, [...ids]);
-    deps.logger.info({ event: 'signout', sessionIds: [...ids] }, 'signed out');
-    await recordAudit(deps, 'signout', originOf(req), { actorUserId: findPrincipal(res)?.user.id ?? null, detail: { sessions: ids.size } });
+    await endThisSignIn(deps, req, res);
     res.json({});
   };
+}
+
+/** Revokes the session(s) the request's cookies name and clears them; their ids (401 when it names none). */
+export async function endThisSignIn(deps: Deps, req: Request, res: Response): Promise<string[]> {
+  const refreshToken = readCookie(req, REFRESH_COOKIE);
+  const ssoToken = readCookie(req, SSO_COOKIE);
+  const ids = new Set<string>();
+  if (refreshToken) {
+    const id = await findSessionIdOfRefreshToken(deps, refreshToken);
+    if (id) ids.add(id);
+  }
+  if (ssoToken) {
+    const id = await findSessionIdOfSsoToken(deps, ssoToken);
+    if (id) ids.add(id);
+  }
+  clearSessionCookies(res, req, deps.config);
+  if (ids.size === 0 && !findPrincipal(res)) throw unauthenticated('user not authenticated');
+  await revokeSessions(deps, [...ids]);
+  deps.logger.info({ event: 'signout', sessionIds: [...ids] }, 'signed out');
+  await recordAudit(deps, 'signout', originOf(req), { actorUserId: findPrincipal(res)?.user.id ?? null, detail: { sessions: ids.size } });
+  return [...ids];
 }
 
 export function currentUser(): RequestHandler {

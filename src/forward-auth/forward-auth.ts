@@ -23,6 +23,7 @@ import { PatCheck } from './pat-check.js';
 import { SessionCheck } from './session-check.js';
 import { SSO_COOKIE } from '../http/cookies.js';
 import type { Metrics, VerifyDecisionLabel } from '../metrics/metrics.js';
+import type { UpstreamAssertions } from '../upstream-identity/upstream-assertion.js';
 
 /** Longest wait for one database/Redis lookup before the answer is 503 (nginx then denies). */
 const LOOKUP_TIMEOUT_MS = 3000;
@@ -42,7 +43,7 @@ export interface VerifyInput {
 export type DenialReason = 'no-credentials' | 'invalid-bearer' | 'invalid-basic' | 'invalid-session' | 'rule-denied' | 'unjudgeable-target';
 
 export type VerifyDecision =
-  | { kind: 'allow'; identity: Identity }
+  | { kind: 'allow'; identity: Identity; /** [header, JWT] of the signed upstream identity, when it is on. */ assertion?: readonly [string, string] }
   /** A `public` rule: no credential read, no identity headers. */
   | { kind: 'public' }
   | { kind: 'bad-request'; reason: DenialReason }
@@ -68,6 +69,8 @@ export interface ForwardAuthDeps {
   metrics: Metrics;
   /** Basic auth failures are counted like guessed PATs (auth/regulation.ts). */
   regulation: Pick<Regulator, 'assertTokenAttemptAllowed' | 'recordTokenFailure'>;
+  /** The signed upstream identity (upstream-identity/); absent or null: off. */
+  assertions?: UpstreamAssertions | null;
 }
 
 export class ForwardAuth {
@@ -129,7 +132,7 @@ export class ForwardAuth {
   async decide(input: VerifyInput): Promise<VerifyDecision> {
     const started = performance.now();
     try {
-      const decision = await this.judge(input);
+      const decision = await this.withAssertion(await this.judge(input), input.target);
       this.metrics.verified(DECISION_LABELS[decision.kind], (performance.now() - started) / 1000);
       return decision;
     } catch (err) {
@@ -160,9 +163,24 @@ export class ForwardAuth {
       if (ssoToken !== null) identity = this.sessions.peek(ssoToken, now);
     }
     if (identity === undefined) return null;
-    const decision = this.authorize(identity, input.target);
+    let decision = this.authorize(identity, input.target);
+    // With the signed identity on, only an assertion already cached keeps this path synchronous.
+    const assertions = this.deps.assertions;
+    if (assertions != null && decision.kind === 'allow' && input.target.kind === 'ok') {
+      const jwt = assertions.peek(identity, input.target.target.hostname, now);
+      if (jwt === undefined) return null;
+      decision = { ...decision, assertion: [assertions.headerName, jwt] };
+    }
     this.metrics.verified(DECISION_LABELS[decision.kind], (performance.now() - started) / 1000);
     return decision;
+  }
+
+  /** An allowed answer for a known target gains the signed identity for that host (`aud`), when it is on. */
+  private async withAssertion(decision: VerifyDecision, target: TargetParse): Promise<VerifyDecision> {
+    const assertions = this.deps.assertions;
+    if (assertions == null || decision.kind !== 'allow' || target.kind !== 'ok') return decision;
+    const jwt = await assertions.assertionFor(decision.identity, target.target.hostname);
+    return { ...decision, assertion: [assertions.headerName, jwt] };
   }
 
   /** A request refused before any decision (two Authorization headers): counted as a bad request. */

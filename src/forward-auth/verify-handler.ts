@@ -103,7 +103,7 @@ export function readVerifyInput(req: IncomingMessage, trusted: boolean, source: 
 function answer(res: ServerResponse, decision: VerifyDecision, requestId: string, source: TargetSource): void {
   switch (decision.kind) {
     case 'allow':
-      res.writeHead(200, decision.identity.allowHeaders.concat('X-Request-Id', requestId));
+      res.writeHead(200, decision.identity.allowHeaders.concat('X-Request-Id', requestId, ...(decision.assertion ?? [])));
       break;
     case 'public':
       res.writeHead(200, PUBLIC_ALLOW_HEADERS.concat('X-Request-Id', requestId));

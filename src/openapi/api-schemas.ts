@@ -131,6 +131,7 @@ export const identityProvider = z
         redirectUris: z.array(z.string()).optional(),
         tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']).optional(),
         requireSecondFactor: z.literal(true).optional().describe('sign-ins through this provider must also pass the gateway\'s second factor (absent = false)'),
+        endSessionAtProvider: z.boolean().optional(),
       }),
     }),
   })
@@ -258,3 +259,7 @@ export const createPasskeyResponse = z
   .meta({ id: 'CreatePasskeyResponse' });
 export const passkeyPageRedirect = z.object({ redirect: z.string().describe('where the browser goes next') }).meta({ id: 'PasskeyRedirect' });
 export const passkeyPageRegistration = z.object({ recoveryCodes: z.array(z.string()).optional() }).meta({ id: 'PasskeyPageRegistration' });
+/** RFC 7517 JWK Set of public keys (never a private member). */
+export const publicJwks = z
+  .object({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.string(), alg: z.string().optional(), use: z.string().optional() })) })
+  .meta({ id: 'PublicJwks' });

@@ -177,4 +177,6 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /auth/factors/passkeys': json('browser', 'Finish it; recovery codes once when it is the first factor', api.passkeyPageRegistration, { body: passkeyRegistrationBody }),
   'POST /auth/factors/passkeys/{passkeyId}/delete': json('browser', 'Remove a passkey; the other sessions end', api.empty),
   'POST /auth/factors/totp/delete': json('browser', 'Remove TOTP; the other sessions end', api.empty),
+  'POST /auth/signout': { tag: 'browser', kind: 'redirect', summary: 'The browser\'s sign-out: ends the session, then 303 to the provider\'s end_session_endpoint (endSessionAtProvider, id_token_hint) or to /auth' },
+  'GET /.well-known/jwks.json': json('forward-auth', 'Public keys (JWKS) that verify the signed upstream identity (GATEWAY_UPSTREAM_JWT_HEADER); retired keys stay until what they signed has expired', api.publicJwks),
 };

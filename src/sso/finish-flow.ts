@@ -14,6 +14,7 @@ import { FLOW_TTL_MS, isWellFormedState, takeFlowRecord, type FlowRecord } from 
 import type { IdentityProvider } from './identity-provider.js';
 import { findIdpByUid } from './idp-lookup.js';
 import { fetchProviderClaims } from './provider-client.js';
+import { findRawIdToken } from './oidc-client.js';
 import { providerName } from './provider-errors.js';
 import { callbackUrl } from './redirect-uri.js';
 import { resolveSsoUser } from './resolve-user.js';
@@ -39,6 +40,8 @@ export interface FinishedFlow {
   idp: IdentityProvider;
   /** True when the flow linked the account to a signed-in user (no new session). */
   linked?: boolean;
+  /** The provider's ID token, only when it has endSessionAtProvider (upstream-sign-out.ts keeps it sealed). */
+  idToken: string | null;
 }
 
 /** The authorization response parameters, each exactly one string (`?state=a&state=b` is refused). */
@@ -97,10 +100,11 @@ async function completeFlow(deps: Pick<Deps, 'clock' | 'config' | 'deploymentIdp
   const profile = requireAllowedProfile(idp, claims);
   if (record.linkUserId !== undefined) {
     const user = await linkIdentityToUser(deps, idp, profile, record.linkUserId);
-    return { user, idp, returnTo: safeReturnTo(deps.config, record.returnTo), linked: true };
+    return { user, idp, returnTo: safeReturnTo(deps.config, record.returnTo), linked: true, idToken: null };
   }
   const user = await resolveSsoUser(deps, idp, profile);
-  return { user, idp, returnTo: safeReturnTo(deps.config, record.returnTo) };
+  const idToken = idp.config.endSessionAtProvider === true ? findRawIdToken(claims) : null;
+  return { user, idp, idToken, returnTo: safeReturnTo(deps.config, record.returnTo) };
 }
 
 function safeReturnTo(config: Config, returnTo: string): string {

@@ -38,6 +38,8 @@ export interface OAuth2Config {
    * person has none), instead of counting the upstream's. Gateway extension; false when absent.
    */
   requireSecondFactor?: boolean;
+  /** OpenID Connect: signing out at the gateway also ends the session at the provider (end_session_endpoint). */
+  endSessionAtProvider?: boolean;
 }
 
 export interface IdentityProvider {

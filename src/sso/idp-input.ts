@@ -29,6 +29,7 @@ export const oauth2ConfigInput = z.object({
   redirectUris: z.array(text(4096)).max(16).default([]),
   tokenEndpointAuthMethod: z.enum(['', ...TOKEN_ENDPOINT_AUTH_METHODS]).default(''),
   requireSecondFactor: z.boolean().default(false),
+  endSessionAtProvider: z.boolean().default(false),
 });
 
 export const identityProviderInput = z.object({

@@ -31,6 +31,7 @@ export function toIdentityProviderJson(idp: IdentityProvider) {
         ...(c.redirectUris.length > 0 ? { redirectUris: [...c.redirectUris] } : {}),
         ...(c.tokenEndpointAuthMethod ? { tokenEndpointAuthMethod: c.tokenEndpointAuthMethod } : {}),
         ...(c.requireSecondFactor === true ? { requireSecondFactor: true } : {}),
+        ...(c.endSessionAtProvider === true ? { endSessionAtProvider: true } : {}),
       },
     },
   };

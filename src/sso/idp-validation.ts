@@ -72,6 +72,7 @@ export function checkOAuth2Config(config: UrlConfig, input: OAuth2ConfigInput, s
       redirectUris: [...input.redirectUris],
       tokenEndpointAuthMethod: input.tokenEndpointAuthMethod,
       requireSecondFactor: input.requireSecondFactor,
+      endSessionAtProvider: input.endSessionAtProvider,
     },
   };
 }

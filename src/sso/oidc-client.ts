@@ -137,6 +137,20 @@ function requireIdTokenForUs(deps: Pick<OidcDeps, 'clock'>, idp: IdentityProvide
   if (claims.iat < deps.clock.now().getTime() / 1000 - MAX_ID_TOKEN_AGE_S) throw new ProviderVerificationError('ID token issued too long ago');
 }
 
+/** The raw ID token behind a claims object exchangeOidcCode returned (kept for end_session's id_token_hint). */
+const rawIdTokens = new WeakMap<Claims, string>();
+
+export function findRawIdToken(claims: Claims): string | null {
+  return rawIdTokens.get(claims) ?? null;
+}
+
+/** OpenID Connect RP-Initiated Logout 1.0 §2: the provider's end_session URL, or null when it has none. */
+export async function buildEndSessionUrl(deps: OidcDeps, idp: IdentityProvider, idToken: string, postLogoutRedirectUri: string): Promise<string | null> {
+  const configuration = await requireOidcConfiguration(deps, idp);
+  if (!configuration.serverMetadata().end_session_endpoint) return null;
+  return oidc.buildEndSessionUrl(configuration, { id_token_hint: idToken, post_logout_redirect_uri: postLogoutRedirectUri }).href;
+}
+
 /** ID-token claims merged with UserInfo claims (UserInfo wins), after every check passed. */
 export async function exchangeOidcCode(deps: OidcDeps, idp: IdentityProvider, x: OidcExchange): Promise<Claims> {
   const configuration = await requireOidcConfiguration(deps, idp);
@@ -159,7 +173,8 @@ export async function exchangeOidcCode(deps: OidcDeps, idp: IdentityProvider, x:
   const idClaims = tokens.claims();
   if (!idClaims) throw new ProviderVerificationError('no ID token');
   requireIdTokenForUs(deps, idp, idClaims);
-  if (!metadata.userinfo_endpoint) return { ...idClaims };
-  const userInfo = await oidc.fetchUserInfo(configuration, tokens.access_token, idClaims.sub);
-  return { ...idClaims, ...userInfo };
+  const userInfo = metadata.userinfo_endpoint ? await oidc.fetchUserInfo(configuration, tokens.access_token, idClaims.sub) : {};
+  const claims: Claims = { ...idClaims, ...userInfo };
+  if (tokens.id_token !== undefined) rawIdTokens.set(claims, tokens.id_token);
+  return claims;
 }

@@ -9,6 +9,7 @@ import { beginSsoSecondStep } from '../mfa/sign-in-step.js';
 import { finishSsoFlow } from '../sso/finish-flow.js';
 import { startSsoFlow } from '../sso/start-flow.js';
 import { findBrowserSession } from '../oidc-provider/account.js';
+import { keepIdTokenForSignOut } from '../sso/upstream-sign-out.js';
 import { asBrowserRoute } from './browser-errors.js';
 import { redirectToSecondStep } from './mfa-handlers.js';
 import { flowBindingFor, readFlowBinding, setFlowBinding } from './flow-cookie.js';
@@ -33,7 +34,8 @@ export function finishSso(deps: Deps): RequestHandler {
     if (finished.idp.config.requireSecondFactor === true) {
       return redirectToSecondStep(req, res, await beginSsoSecondStep(deps, finished.user), finished.returnTo);
     }
-    await completeSignIn(deps, req, res, finished.user, 'fed');
+    const session = await completeSignIn(deps, req, res, finished.user, 'fed');
+    if (finished.idToken !== null) await keepIdTokenForSignOut(deps, session.sessionId, finished.idp, finished.idToken);
     res.redirect(302, finished.returnTo);
   });
 }

@@ -8,6 +8,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { CookieJar } from '../support/cookie-jar.js';
 import { startTestGateway, STORAGE_MODES, type TestGateway } from '../support/gateway.js';
 import { APP_HOST, GATEWAY_HOST, nginxRequest, SHIPPED_NGINX_DIR, startNginx, type NginxHandle, type NginxRequest } from '../support/nginx.js';
@@ -92,7 +93,7 @@ for (const mode of STORAGE_MODES) {
       httpsPort = await freePort();
       rules = writeRulesFile({ rules: [{ host: APP_HOST, path: '/admin', allow: { roles: ['ADMIN'] } }] });
       gw = await startTestGateway(mode, {
-        env: forwardAuthEnv(rules, { GATEWAY_INSTANCE_URL: `https://${GATEWAY_HOST}:${httpsPort}` }),
+        env: forwardAuthEnv(rules, { GATEWAY_INSTANCE_URL: `https://${GATEWAY_HOST}:${httpsPort}`, GATEWAY_UPSTREAM_JWT_HEADER: 'X-Auth-Request-Jwt' }),
       });
       const gatewayPort = Number(new URL(await gw.listen()).port);
       app = echoApp();
@@ -130,6 +131,7 @@ for (const mode of STORAGE_MODES) {
           'X-Auth-Request-User': 'admin',
           'X-Auth-Request-Role': 'ADMIN',
           'X-Auth-Request-User-Id': '1',
+          'X-Auth-Request-Jwt': 'forged.by.client',
         },
       });
       assert.equal(res.status, 200, res.body);
@@ -140,6 +142,15 @@ for (const mode of STORAGE_MODES) {
       assert.equal(seen.headers['x-auth-request-user-id'], String(user.id));
       assert.equal(seen.headers['x-auth-request-email'], 'dana@example.test');
       assert.equal(seen.headers.cookie, 'theme=dark', "the gateway's cookies never reach the app");
+      // The signed identity: the gateway's, never the client's, and it verifies against the published keys.
+      const jwks = await send({ host: GATEWAY_HOST, path: '/.well-known/jwks.json' });
+      assert.equal(jwks.status, 200, jwks.body);
+      const { payload } = await jwtVerify(String(seen.headers['x-auth-request-jwt']), createLocalJWKSet(JSON.parse(jwks.body) as { keys: JWK[] }), {
+        issuer: `https://${GATEWAY_HOST}:${httpsPort}`,
+        audience: APP_HOST,
+        currentDate: gw.clock.now(),
+      });
+      assert.equal(payload.preferred_username, user.username);
     });
 
     test('after sign-out the same cookie is sent back to the sign-in page', async () => {

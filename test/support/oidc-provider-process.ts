@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 
 export interface ChildOptions {
-  clients: { client_id: string; client_secret: string; redirect_uris: string[]; anyLoopbackPort?: boolean; onlyAuthMethod?: 'client_secret_basic' | 'client_secret_post' }[];
+  clients: { client_id: string; client_secret: string; redirect_uris: string[]; post_logout_redirect_uris?: string[]; anyLoopbackPort?: boolean; onlyAuthMethod?: 'client_secret_basic' | 'client_secret_post' }[];
   accounts: Record<string, { sub: string; [claim: string]: unknown }>;
   claimsInIdToken?: boolean;
 }
@@ -56,6 +56,7 @@ const configuration: Configuration = {
     client_id: c.client_id,
     client_secret: c.client_secret,
     redirect_uris: c.redirect_uris,
+    ...(c.post_logout_redirect_uris ? { post_logout_redirect_uris: c.post_logout_redirect_uris } : {}),
     response_types: ['code'],
     grant_types: ['authorization_code'],
     token_endpoint_auth_method: c.onlyAuthMethod ?? 'client_secret_basic', // oidc-provider 9 accepts either for both

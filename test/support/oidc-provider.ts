@@ -8,6 +8,8 @@ export interface OidcTestClient {
   client_id: string;
   client_secret: string;
   redirect_uris: string[];
+  /** Where RP-Initiated Logout may send the browser back (exact match). */
+  post_logout_redirect_uris?: string[];
   /** application_type "native": any port on a registered http://127.0.0.1/... redirect URI is accepted (RFC 8252). */
   anyLoopbackPort?: boolean;
   /** Accept only this client authentication at the token endpoint (oidc-provider itself takes either). */

@@ -33,7 +33,7 @@ export async function startProviders(): Promise<Providers> {
   const [op, gh] = await Promise.all([
     startOidcProvider({
       // Native (RFC 8252) client: any port of the loopback redirect URI, so every test gateway fits.
-      clients: [{ ...OIDC_CLIENT, redirect_uris: ['http://127.0.0.1/auth/callback', 'http://127.0.0.1/cli/callback'], anyLoopbackPort: true }],
+      clients: [{ ...OIDC_CLIENT, redirect_uris: ['http://127.0.0.1/auth/callback', 'http://127.0.0.1/cli/callback'], post_logout_redirect_uris: [`${TEST_INSTANCE_URL}/auth`], anyLoopbackPort: true }],
       accounts: { ...OIDC_ACCOUNTS },
     }),
     startGithubFake({ clients: [GITHUB_CLIENT], users: GITHUB_USERS.map((u) => ({ ...u })) }),

@@ -71,4 +71,18 @@ describe('config', () => {
     assert.ok(one.ok);
     assert.equal(one.config.workers, 1);
   });
+
+  test('the signed upstream identity is off unless GATEWAY_UPSTREAM_JWT_HEADER names a header of its own', () => {
+    const off = loadConfig({});
+    assert.ok(off.ok);
+    assert.equal(off.config.upstreamJwtHeader, null);
+    const on = loadConfig({ GATEWAY_UPSTREAM_JWT_HEADER: 'X-Auth-Request-Jwt' });
+    assert.ok(on.ok);
+    assert.equal(on.config.upstreamJwtHeader, 'X-Auth-Request-Jwt');
+    for (const bad of ['X-Auth-Request-User', 'Authorization', 'bad header', 'X:Y']) {
+      const result = loadConfig({ GATEWAY_UPSTREAM_JWT_HEADER: bad });
+      assert.ok(!result.ok, bad);
+      assert.match(result.errors.join('\n'), /GATEWAY_UPSTREAM_JWT_HEADER/);
+    }
+  });
 });

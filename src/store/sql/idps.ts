@@ -36,6 +36,7 @@ function parseConfig(text: string): OAuth2Config {
     redirectUris: strings(raw.redirectUris),
     tokenEndpointAuthMethod: raw.tokenEndpointAuthMethod === 'client_secret_basic' || raw.tokenEndpointAuthMethod === 'client_secret_post' ? raw.tokenEndpointAuthMethod : '',
     requireSecondFactor: raw.requireSecondFactor === true,
+    endSessionAtProvider: raw.endSessionAtProvider === true,
   };
 }
 
