@@ -69,7 +69,7 @@ for (const mode of STORAGE_MODES) {
       assert.equal((await gw.deps.store.idps.findByUid(plain))?.config.requireSecondFactor, true);
     });
 
-    test('a person with TOTP signing in through such a provider gets 401 SECOND_FACTOR_REQUIRED, no cookie, then tokens after the code; amr stays fed', async () => {
+    test('a person with TOTP signing in through such a provider gets 401 SECOND_FACTOR_REQUIRED, no cookie, then tokens after the code; amr is fed otp mfa', async () => {
       const open = await createIdp(gw, admin, oidcIdpBody(providers.op), 'open');
       // First sign-in through the open provider creates alice and lets her enrol TOTP.
       const first = await ssoSignIn(open, 'alice');
@@ -97,7 +97,7 @@ for (const mode of STORAGE_MODES) {
       const me = await gw.http.get('/api/v1/auth/me').set('Authorization', `Bearer ${done.body.accessToken}`);
       assert.equal(me.body.user.username, 'alice-sub');
       const sessionId = await findSessionIdOfSsoToken(gw.deps, cookieValue(done.headers['set-cookie'], 'sso_session')!);
-      assert.deepEqual(await findSignInMethods(gw.deps, sessionId!), ['fed']);
+      assert.deepEqual(await findSignInMethods(gw.deps, sessionId!), ['fed', 'otp', 'mfa'], 'RFC 8176: federated, then the gateway\'s own one-time code');
     });
 
     test('a person without a factor is sent to enrolment (no tokens) and signs in once TOTP is confirmed with the mfaToken', async () => {

@@ -26,6 +26,8 @@ const config = (clientId: string): OAuth2Config => ({
   issuer: 'https://idp.example',
   redirectUris: ['https://app.example/callback'],
   tokenEndpointAuthMethod: 'client_secret_post',
+  requireSecondFactor: false,
+  endSessionAtProvider: false,
 });
 
 const newIdp = (uid: string, title = uid): NewIdentityProvider => ({

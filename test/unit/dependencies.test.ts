@@ -10,13 +10,15 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SOURCE_DIRS = ['src', 'scripts'];
 const SOURCE_FILE = /\.(?:[cm]?[jt]s)$/;
 
-// import … from 'x' (not `import type`), export … from 'x', import 'x', import('x'), require('x').
+// import … from 'x' (not `import type`), export … from 'x', import 'x', import('x'), require('x'), and
+// createRequire(…).resolve('x') (a package the product reads a file of, e.g. a browser bundle it serves).
 const SPECIFIERS = [
   /^\s*import\s+(?!type\s)[^'"]*?\bfrom\s*['"]([^'"]+)['"]/gm,
   /^\s*export\s+(?!type\s)[^'"]*?\bfrom\s*['"]([^'"]+)['"]/gm,
   /^\s*import\s*['"]([^'"]+)['"]/gm,
   /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
   /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g,
+  /\.resolve\(\s*['"]([^'"]+)['"]\s*\)/g,
 ];
 
 /** The package a bare specifier names: `@scope/pkg/sub` → `@scope/pkg`, `pkg/sub` → `pkg`; null for paths, node:. */

@@ -33,6 +33,9 @@ export class SqlGroupRepository implements GroupRepository {
   async replace(userId: number, provider: string, names: readonly string[], at: Date): Promise<boolean> {
     const wanted = sortedGroups(names);
     const run = async (db: Kysely<Database> | Transaction<Database>): Promise<boolean> => {
+      // InnoDB: two replaces of one user would each hold a gap lock from the delete and wait on the other's
+      // insert (a deadlock); locking the user's row first makes them take turns.
+      if (this.kind === 'mysql') await db.selectFrom('user').select('id').where('id', '=', userId).forUpdate().execute();
       const rows = await db.selectFrom('user_group').select('name').where('user_id', '=', userId).where('provider', '=', provider).execute();
       const current = sortedGroups(rows.map((r) => r.name));
       if (current.length === wanted.length && current.every((name, i) => name === wanted[i])) return false;
