@@ -60,10 +60,16 @@ export function showUserPage(deps: Deps): RequestHandler {
     const principal = requirePrincipal(res);
     const user = await requireUserParam(deps, req, principal.user);
     const sessions = await listUserSessions(deps, user.id);
+    const groups = await deps.store.groups.listForUser(user.id);
     const view = consoleView(req, res, 'users');
     const t = view.csrfToken;
     const base = `/admin/users/${user.id}`;
     const body = html`<p><strong>${user.username}</strong> · ${user.displayName} · ${user.email} · ${user.role} · ${user.state}</p>
+<h2>Groups</h2>
+<table id="user-groups"><thead><tr><th scope="col">From</th><th scope="col">Groups</th></tr></thead><tbody>
+<tr><td>local (given by an admin)</td><td>${groups.local.join(', ')}</td></tr>
+${groups.upstream.map((g) => html`<tr><td>${g.provider}</td><td>${g.groups.join(', ')}</td></tr>`)}
+</tbody></table>
 <h2>Sessions</h2>
 <table id="user-sessions"><thead><tr><th scope="col">Device</th><th scope="col">Address</th><th scope="col">Last active</th><th scope="col"><span class="muted">Action</span></th></tr></thead><tbody>
 ${sessions.map((s) => html`<tr><td>${s.clientInfo.browser} on ${s.clientInfo.os}</td><td>${s.clientInfo.ipAddress}</td><td>${s.lastActiveAt.toISOString()}</td><td>${actionButton(`${base}/sessions/${s.id}/revoke`, 'Revoke', t)}</td></tr>`)}

@@ -99,6 +99,11 @@ for (const mode of STORAGE_MODES) {
       const me = await gw.http.get('/api/v1/users/me/groups').set(bearer(token));
       assert.equal(me.status, 200);
       assert.deepEqual(me.body, { groups: ['eng', 'staff'], localGroups: [], upstreamGroups: [{ identityProvider: `identity-providers/${uid}`, groups: ['eng', 'staff'] }] });
+      // The console's user page shows them too, per provider (escaped like every console value).
+      const carolId = String((await gw.http.get('/api/v1/auth/me').set(bearer(token))).body.user.name).split('/')[1];
+      const page = await gw.http.get(`/admin/users/${carolId}`).set('Cookie', `sso_session=${admin.jar.get('sso_session')}`);
+      assert.equal(page.status, 200, page.text.slice(0, 200));
+      assert.match(page.text, new RegExp(`<tr><td>${uid}</td><td>eng, staff</td></tr>`));
 
       await providers.op.setAccount('carol', { sub: 'carol-sub', name: 'Carol', preferred_username: 'carol', groups: ['staff'] });
       try {
