@@ -79,6 +79,8 @@ async function startGateway(dir: string, name = 'gateway.db', extraEnv: NodeJS.P
     GATEWAY_INSTANCE_URL: 'https://auth.example.test',
     GATEWAY_ALLOWED_REDIRECT_HOSTS: '.example.test',
     GATEWAY_ACCESS_RULES_FILE: join(REPO_ROOT, 'config', 'access-rules.example.json'),
+    // --upstream-jwt: every allowed verify answer also carries the signed identity (cached per credential and host).
+    ...(process.argv.includes('--upstream-jwt') ? { GATEWAY_UPSTREAM_JWT_HEADER: 'X-Auth-Request-Jwt' } : {}),
     ...extraEnv,
     // The sign-in timing phase fails on purpose many times from one address: regulation would answer 429.
     GATEWAY_SIGNIN_MAX_FAILURES_PER_USER: '100000',
