@@ -19,6 +19,7 @@ import {
   type RegisteredClient,
   type TestRp,
 } from '../support/oidc-op.js';
+import { startGatewayProcess } from '../support/process-gateway.js';
 import { createAdmin, createUser, signIn, type SignedIn } from '../support/users.js';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
@@ -288,6 +289,27 @@ for (const mode of STORAGE_MODES) {
         assert.equal(replay.json.error, 'invalid_grant', 'consumed on one replica is consumed on all');
       } finally {
         await second.close();
+      }
+    });
+
+    // The same across OS processes: this test process hosts one gateway, a child process (node src/main.ts) the other.
+    testIn('mariadb')('two gateway processes on one database and Redis: authorize on one, token exchange and userinfo on a separate process', async () => {
+      const other = await startGatewayProcess(
+        { ...op.gw.storage.env, GATEWAY_REDIS_KEY_PREFIX: op.gw.storage.redisKeyPrefix, GATEWAY_ALLOWED_REDIRECT_HOSTS: '127.0.0.1', GATEWAY_LOG_LEVEL: 'warn' },
+        60_000,
+        { direct: true },
+      );
+      try {
+        const a = await authorize(conf);
+        const t = await postForm(`${other.baseUrl}/oidc/token`, { grant_type: 'authorization_code', code: a.code!, redirect_uri: REDIRECT, code_verifier: a.verifier, client_id: conf.clientId, client_secret: conf.clientSecret! });
+        assert.equal(t.status, 200, t.text);
+        const info = await fetch(`${other.baseUrl}/oidc/me`, { headers: { authorization: `Bearer ${String(t.json.access_token)}` } });
+        assert.equal(info.status, 200);
+        assert.equal(((await info.json()) as { sub: string }).sub, String(alice.userId));
+        const replay = await exchange(conf, a.code!, a.verifier);
+        assert.equal(replay.json.error, 'invalid_grant', 'a code consumed by the other process is consumed here too');
+      } finally {
+        await other.stop();
       }
     });
   });
