@@ -8,10 +8,13 @@ import type { Clock } from '../clock.js';
 import { SSO_COOKIE } from '../http/cookies.js';
 import type { Store } from '../store/store.js';
 import type { User } from '../users/user.js';
+import { clientAllows } from './client-access.js';
+import { findOidcClient, type ClientLookupDeps } from './client-lookup.js';
 
 export interface AccountDeps {
-  store: Pick<Store, 'sessions' | 'users' | 'oidcModels' | 'groups'>;
+  store: Pick<Store, 'sessions' | 'users' | 'oidcModels' | 'groups' | 'oidcClients'>;
   clock: Clock;
+  deploymentOidcClients: ClientLookupDeps['deploymentOidcClients'];
 }
 
 /**
@@ -37,7 +40,7 @@ export function ssoTokenOf(cookieHeader: string | undefined): string | null {
 }
 
 /** The live gateway session (and its user) the browser's sso_session cookie names, or null. */
-export async function findBrowserSession(deps: AccountDeps, cookieHeader: string | undefined) {
+export async function findBrowserSession(deps: { store: Pick<Store, 'sessions' | 'users'>; clock: Clock }, cookieHeader: string | undefined) {
   const token = ssoTokenOf(cookieHeader);
   if (token === null || token.length > 64) return null;
   const now = deps.clock.now();
@@ -66,6 +69,12 @@ export function findAccount(deps: AccountDeps): FindAccount {
     } else {
       const browser = await findBrowserSession(deps, ctx.req.headers.cookie);
       if (!browser || browser.user.id !== user.id) return undefined;
+    }
+    // The client's allow list holds at every lookup (a refresh or userinfo after the user left it is refused).
+    const clientId = ctx.oidc?.client?.clientId;
+    if (clientId !== undefined) {
+      const client = await findOidcClient(deps, clientId);
+      if (!client || !(await clientAllows(deps, client, user))) return undefined;
     }
     return { accountId: String(user.id), claims: async () => userClaims(user, await deps.store.groups.listEffective(user.id)) };
   };

@@ -26,6 +26,7 @@ export function toOidcClientJson(c: OidcClient, managedBy: 'API' | 'DEPLOYMENT' 
     consent: c.consent,
     allowedRoles: c.allowedRoles,
     allowedUsers: c.allowedUsers,
+    allowedGroups: c.allowedGroups,
     backchannelLogoutUri: c.backchannelLogoutUri,
     refreshTokens: c.refreshTokens,
     idTokenSignedResponseAlg: c.idTokenSignedResponseAlg,

@@ -2,6 +2,7 @@
 // Redirect URIs are absolute http(s) URLs without a fragment or credentials, matched exactly (RFC 9700 §4.1.3).
 import { z } from 'zod';
 import type { FieldViolation } from '../errors.js';
+import { isValidGroupName, MAX_GROUPS_PER_SOURCE } from '../groups/group-name.js';
 import { CLIENT_GRANT_TYPES, DEFAULT_GRANT_TYPES, DEFAULT_TOKEN_LIFETIMES, ID_TOKEN_ALGS, type OidcClient } from './oidc-storage.js';
 
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -28,6 +29,11 @@ export const clientFields = {
   consent: z.enum(['ONCE', 'SKIP']),
   allowedRoles: z.array(z.enum(['ADMIN', 'USER'])).max(2),
   allowedUsers: z.array(z.string().regex(/^users\/[0-9]{1,15}$/, 'must be users/{id}')).max(1000),
+  // Group names as access rules name them (an admin's local groups, or what a provider sends): never one a person
+  // can give themselves.
+  allowedGroups: z
+    .array(z.string().refine(isValidGroupName, 'is not a group name (1-256 visible ASCII characters, no comma)'))
+    .max(MAX_GROUPS_PER_SOURCE),
   backchannelLogoutUri: redirectUri.nullable(),
   refreshTokens: z.boolean(),
   idTokenSignedResponseAlg: z.enum(ID_TOKEN_ALGS),
@@ -63,6 +69,7 @@ export const createClientBody = z
     consent: clientFields.consent.optional(),
     allowedRoles: clientFields.allowedRoles.optional(),
     allowedUsers: clientFields.allowedUsers.optional(),
+    allowedGroups: clientFields.allowedGroups.optional(),
     backchannelLogoutUri: clientFields.backchannelLogoutUri.optional(),
     refreshTokens: clientFields.refreshTokens.optional(),
     idTokenSignedResponseAlg: clientFields.idTokenSignedResponseAlg.optional(),
@@ -75,23 +82,7 @@ export const createClientBody = z
 export type CreateClientInput = z.infer<typeof createClientBody>;
 
 /** PATCH: the same fields but `clientId` and `public`, each optional; only those named in updateMask apply. */
-export const patchClientBody = z
-  .object({
-    displayName: clientFields.displayName.optional(),
-    redirectUris: clientFields.redirectUris.optional(),
-    postLogoutRedirectUris: clientFields.postLogoutRedirectUris.optional(),
-    requirePkce: clientFields.requirePkce.optional(),
-    consent: clientFields.consent.optional(),
-    allowedRoles: clientFields.allowedRoles.optional(),
-    allowedUsers: clientFields.allowedUsers.optional(),
-    backchannelLogoutUri: clientFields.backchannelLogoutUri.optional(),
-    refreshTokens: clientFields.refreshTokens.optional(),
-    idTokenSignedResponseAlg: clientFields.idTokenSignedResponseAlg.optional(),
-    subjectType: clientFields.subjectType.optional(),
-    grantTypes: clientFields.grantTypes.optional(),
-    tokenLifetimes: clientFields.tokenLifetimes.optional(),
-  })
-  .strict();
+export const patchClientBody = createClientBody.omit({ clientId: true, public: true }).partial().strict();
 
 export const patchClientQuery = z.object({ updateMask: z.string().min(1).max(512) });
 
@@ -107,6 +98,7 @@ export function clientFromInput(input: CreateClientInput, clientId: string, secr
     consent: input.consent ?? 'ONCE',
     allowedRoles: input.allowedRoles ?? [],
     allowedUsers: input.allowedUsers ?? [],
+    allowedGroups: input.allowedGroups ?? [],
     backchannelLogoutUri: input.backchannelLogoutUri ?? null,
     refreshTokens: input.refreshTokens ?? false,
     idTokenSignedResponseAlg: input.idTokenSignedResponseAlg ?? 'RS256',

@@ -13,7 +13,8 @@ import { asBrowserRoute, signInPageUrl } from '../web/browser-errors.js';
 import { originsOf, renderConsentPage, sendOidcPage } from '../web/oidc-pages.js';
 import { findBrowserSession } from './account.js';
 import { setTrustedForwardedHeaders } from './mount.js';
-import { clientAllows, INTERACTION_PATH } from './provider.js';
+import { clientAllows } from './client-access.js';
+import { INTERACTION_PATH } from './provider.js';
 import type { OidcClient } from './oidc-storage.js';
 import { findOidcClient } from './client-lookup.js';
 
@@ -98,7 +99,7 @@ export function showInteraction(deps: Deps): RequestHandler {
     const browser = await findBrowserSession(deps, req.headers.cookie);
     if (details.prompt.name === 'login') {
       if (await needsFreshSignIn(deps, details, browser)) return res.redirect(303, signInPageUrl(here));
-      if (!clientAllows(client, browser!.user)) return deny(deps, provider, req, res, client, browser!.user.id, 'user_not_allowed');
+      if (!(await clientAllows(deps, client, browser!.user))) return deny(deps, provider, req, res, client, browser!.user.id, 'user_not_allowed');
       const amr = await findSignInMethods(deps, browser!.session.id);
       return finish(provider, req, res, {
         login: { accountId: String(browser!.user.id), ts: Math.floor(browser!.session.createdAt.getTime() / 1000), amr, remember: true },
@@ -106,7 +107,7 @@ export function showInteraction(deps: Deps): RequestHandler {
     }
     if (details.prompt.name !== 'consent') throw invalidArgument('unsupported prompt');
     if (!browser || String(browser.user.id) !== String(details.session?.accountId)) return res.redirect(303, signInPageUrl(here));
-    if (!clientAllows(client, browser.user)) return deny(deps, provider, req, res, client, browser.user.id, 'user_not_allowed');
+    if (!(await clientAllows(deps, client, browser.user))) return deny(deps, provider, req, res, client, browser.user.id, 'user_not_allowed');
     if (await rememberedConsentCovers(deps, browser.user.id, client, details)) {
       return grantConsent(deps, provider, req, res, details, client, browser, false);
     }
@@ -131,7 +132,7 @@ export function submitConsent(deps: Deps): RequestHandler {
     const browser = await findBrowserSession(deps, req.headers.cookie);
     if (!browser || String(browser.user.id) !== String(details.session?.accountId)) return res.redirect(303, signInPageUrl(`${INTERACTION_PATH}/${details.uid}`));
     if (form.decision !== 'allow') return deny(deps, provider, req, res, client, browser.user.id, 'user_denied');
-    if (!clientAllows(client, browser.user)) return deny(deps, provider, req, res, client, browser.user.id, 'user_not_allowed');
+    if (!(await clientAllows(deps, client, browser.user))) return deny(deps, provider, req, res, client, browser.user.id, 'user_not_allowed');
     return grantConsent(deps, provider, req, res, details, client, browser, true);
   });
 }

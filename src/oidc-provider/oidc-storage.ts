@@ -55,6 +55,8 @@ export interface OidcClient {
   allowedRoles: Role[];
   /** `users/{id}`: stable references, never a name a person can choose. */
   allowedUsers: string[];
+  /** Group names (local or from a provider), any of which admits a user. */
+  allowedGroups: string[];
   backchannelLogoutUri: string | null;
   /** Refresh tokens also without offline_access. */
   refreshTokens: boolean;

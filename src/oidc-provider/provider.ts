@@ -73,16 +73,6 @@ export function issuerOf(config: Config): string {
   return `${config.instanceUrl}${OIDC_MOUNT_PATH}`;
 }
 
-/**
- * A client may use the OP when it restricts nobody, or the user's role or stable reference is listed. Groups join
- * here once users have them: an `allowedGroups` list of stable group ids (never a name a person can choose),
- * checked beside roles, is the one change this function needs.
- */
-export function clientAllows(client: OidcClient, user: { id: number; role: string }): boolean {
-  if (client.allowedRoles.length === 0 && client.allowedUsers.length === 0) return true;
-  return client.allowedRoles.includes(user.role as never) || client.allowedUsers.includes(`users/${user.id}`);
-}
-
 function derivedSecret(deps: OidcDeps, label: string): string[] {
   // From the gateway's own signing secrets (newest first), never the secret itself.
   return [...deps.keys.keys].reverse().map((k) => createHmac('sha256', Buffer.from(k.kid)).update(label).update(String(k.createdAt.getTime())).digest('base64url'));

@@ -193,6 +193,7 @@ export const oidcClient = z
     consent: z.enum(['ONCE', 'SKIP']),
     allowedRoles: z.array(z.enum(['ADMIN', 'USER'])),
     allowedUsers: z.array(z.string().describe('users/{id}')),
+    allowedGroups: z.array(z.string()).describe('group names (local or from a provider); any of them admits a user'),
     backchannelLogoutUri: z.string().nullable(),
     refreshTokens: z.boolean(),
     idTokenSignedResponseAlg: z.enum(['RS256', 'ES256']),

@@ -66,6 +66,22 @@ for (const mode of STORAGE_MODES) {
       assert.equal((await op.gw.http.post('/api/v1/oidc-clients').set(admin.auth).send({ clientId: 'wiki', displayName: 'X', redirectUris: [REDIRECT] })).status, 409);
     });
 
+    test('allowedGroups: group names round-trip through create, get and PATCH; a name no group can have is a 400', async () => {
+      const created = await op.gw.http.post('/api/v1/oidc-clients').set(admin.auth).send({ clientId: 'team-wiki', displayName: 'Team wiki', redirectUris: [REDIRECT], allowedGroups: ['eng', 'acme/wiki'] });
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      assert.deepEqual(created.body.client.allowedGroups, ['eng', 'acme/wiki']);
+      assert.deepEqual((await op.gw.http.get('/api/v1/oidc-clients/team-wiki').set(admin.auth)).body.allowedGroups, ['eng', 'acme/wiki']);
+      const patched = await op.gw.http.patch('/api/v1/oidc-clients/team-wiki?updateMask=allowedGroups').set(admin.auth).send({ allowedGroups: ['ops'] });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      assert.deepEqual(patched.body.allowedGroups, ['ops']);
+      for (const bad of [['a,b'], [''], [' lead'], 'eng']) {
+        const res = await op.gw.http.post('/api/v1/oidc-clients').set(admin.auth).send({ displayName: 'X', redirectUris: [REDIRECT], allowedGroups: bad });
+        assert.equal(res.status, 400, JSON.stringify(bad));
+        assert.ok(JSON.stringify(res.body.details).includes('allowedGroups'), JSON.stringify(res.body));
+      }
+      assert.equal((await op.gw.http.delete('/api/v1/oidc-clients/team-wiki').set(admin.auth)).status, 200);
+    });
+
     test('only admins: a user gets 403, nobody else 401', async () => {
       const user = await createSignedInUser(op.gw);
       assert.equal((await op.gw.http.get('/api/v1/oidc-clients').set(user.auth)).status, 403);

@@ -34,6 +34,7 @@ for (const mode of STORAGE_MODES) {
     let conf: RegisteredClient;
     let pub: RegisteredClient;
     let adminsOnly: RegisteredClient;
+    let editorsOnly: RegisteredClient;
     let bcl: RegisteredClient;
     let rp: TestRp;
 
@@ -45,6 +46,9 @@ for (const mode of STORAGE_MODES) {
       conf = await registerClient(op.gw, admin, { displayName: 'Conf', redirectUris: [REDIRECT], consent: 'SKIP' });
       pub = await registerClient(op.gw, admin, { displayName: 'Spa', redirectUris: [REDIRECT], consent: 'SKIP', public: true });
       adminsOnly = await registerClient(op.gw, admin, { displayName: 'Ops', redirectUris: [REDIRECT], consent: 'SKIP', allowedRoles: ['ADMIN'] });
+      editorsOnly = await registerClient(op.gw, admin, {
+        displayName: 'Editors', redirectUris: [REDIRECT], consent: 'SKIP', allowedGroups: ['wiki-editors'], refreshTokens: true,
+      });
       const rpPort = await freePort();
       bcl = await registerClient(op.gw, admin, {
         displayName: 'Bcl', redirectUris: [`http://127.0.0.1:${rpPort}/cb`], consent: 'SKIP', backchannelLogoutUri: `http://127.0.0.1:${rpPort}/backchannel`,
@@ -273,6 +277,35 @@ for (const mode of STORAGE_MODES) {
         const adminJar = freshJar(admin);
         assert.ok((await authorize(adminsOnly, {}, adminJar)).code, 'an admin may');
       });
+    });
+
+    test('allowedGroups: a user outside the groups gets access_denied; a local or upstream group admits; leaving it ends refresh and userinfo', async () => {
+      const denied = await authorize(editorsOnly);
+      assert.equal(denied.code, null);
+      assert.equal(denied.location?.searchParams.get('error'), 'access_denied');
+      const audit = await op.gw.http.get('/api/v1/audit-logs?event=oidc.denied').set(admin.auth);
+      assert.ok(audit.body.auditLogs.some((r: { subject: string; detail: { reason?: string } }) => r.subject === editorsOnly.clientId && r.detail.reason === 'user_not_allowed'));
+      try {
+        // An upstream group (sent by a provider) admits like a local one.
+        await op.gw.deps.store.groups.replace(alice.userId, 'corp', ['wiki-editors'], new Date());
+        const a = await authorize(editorsOnly);
+        assert.ok(a.code, `a code: ${a.location?.href} ${a.body.slice(0, 300)}`);
+        const t = await exchange(editorsOnly, a.code, a.verifier);
+        assert.equal(t.status, 200, t.text);
+        const tokens = t.json as { access_token: string; refresh_token: string };
+        assert.equal((await userinfo(tokens.access_token)).status, 200);
+        await op.gw.deps.store.groups.replace(alice.userId, 'corp', ['eng'], new Date());
+        assert.equal((await userinfo(tokens.access_token)).status, 401, 'userinfo after leaving the group');
+        const r = await postForm(`${op.issuer}/token`, {
+          grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: editorsOnly.clientId, client_secret: editorsOnly.clientSecret!,
+        });
+        assert.equal(r.json.error, 'invalid_grant', 'refresh after leaving the group');
+        await op.gw.deps.store.groups.replace(alice.userId, '', ['wiki-editors'], new Date());
+        assert.ok((await authorize(editorsOnly)).code, 'a local group admits');
+        assert.equal((await authorize(adminsOnly)).code, null, 'groups do not widen a role-only client');
+      } finally {
+        await op.gw.deps.store.groups.deleteForUser(alice.userId);
+      }
     });
 
     // MariaDB + Redis only: in-process ephemeral state is one machine's.

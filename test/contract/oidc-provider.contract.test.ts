@@ -26,7 +26,7 @@ async function open(storage: Storage): Promise<Store> {
 
 const client = (clientId: string): OidcClient => ({
   clientId, displayName: `App ${clientId}`, redirectUris: ['https://app.example/cb'], postLogoutRedirectUris: [], public: false,
-  requirePkce: true, consent: 'ONCE', allowedRoles: ['ADMIN'], allowedUsers: ['users/7'], backchannelLogoutUri: null, refreshTokens: false,
+  requirePkce: true, consent: 'ONCE', allowedRoles: ['ADMIN'], allowedUsers: ['users/7'], allowedGroups: ['wiki-editors'], backchannelLogoutUri: null, refreshTokens: false,
   idTokenSignedResponseAlg: 'RS256', subjectType: 'public', grantTypes: ['authorization_code'],
   tokenLifetimes: { accessToken: 600, idToken: null, refreshToken: null }, secretHash: 'ab'.repeat(32), createdAt: T0, updatedAt: T0,
 });

@@ -9,11 +9,11 @@ import { affected, isUniqueViolation } from './errors.js';
 type Settings = Omit<OidcClient, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt'>;
 
 function settingsOf(client: Omit<OidcClient, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt'>): Settings {
-  const { displayName, redirectUris, postLogoutRedirectUris, public: isPublic, requirePkce, consent, allowedRoles, allowedUsers,
+  const { displayName, redirectUris, postLogoutRedirectUris, public: isPublic, requirePkce, consent, allowedRoles, allowedUsers, allowedGroups,
     backchannelLogoutUri, refreshTokens, idTokenSignedResponseAlg, subjectType, grantTypes, tokenLifetimes } = client;
-  // Rows written before grant types and lifetimes were per client read as the defaults.
+  // Rows written before grant types, lifetimes and allowed groups were per client read as the defaults.
   return { displayName, redirectUris, postLogoutRedirectUris, public: isPublic, requirePkce, consent, allowedRoles, allowedUsers,
-    backchannelLogoutUri, refreshTokens, idTokenSignedResponseAlg, subjectType,
+    allowedGroups: allowedGroups ?? [], backchannelLogoutUri, refreshTokens, idTokenSignedResponseAlg, subjectType,
     grantTypes: grantTypes ?? [...DEFAULT_GRANT_TYPES], tokenLifetimes: { ...DEFAULT_TOKEN_LIFETIMES, ...tokenLifetimes } };
 }
 
