@@ -102,7 +102,7 @@ import {
 import { showAuditPage, showKeysPage, submitRotateKey } from './web/console-admin-audit.js';
 import { showSettingsPage, submitSettings } from './web/console-admin-settings.js';
 import { startLinkFlow, submitUnlink } from './web/console-identities.js';
-import { showOidcClientsPage, submitDeleteOidcClient } from './web/console-admin-oidc.js';
+import { showOidcClientsPage, submitCreateOidcClient, submitDeleteOidcClient, submitRegenerateOidcSecret } from './web/console-admin-oidc.js';
 import { submitRevokeApp } from './web/console-apps.js';
 import {
   createLinkedIdentityHandler,
@@ -290,6 +290,8 @@ export function routeTable(deps: Deps): Route[] {
     { method: 'post', path: '/admin/keys/rotate', access: 'admin', principal: 'browser', handlers: [submitRotateKey(deps)] },
     { method: 'post', path: '/account/apps/:clientId/revoke', access: 'signed-in', principal: 'browser', handlers: [submitRevokeApp(deps)] },
     { method: 'get', path: '/admin/oidc-clients', access: 'admin', principal: 'browser', handlers: [showOidcClientsPage(deps)] },
+    { method: 'post', path: '/admin/oidc-clients', access: 'admin', principal: 'browser', handlers: [submitCreateOidcClient(deps)] },
+    { method: 'post', path: '/admin/oidc-clients/:clientId/secret', access: 'admin', principal: 'browser', handlers: [submitRegenerateOidcSecret(deps)] },
     { method: 'post', path: '/admin/oidc-clients/:clientId/delete', access: 'admin', principal: 'browser', handlers: [submitDeleteOidcClient(deps)] },
     // Linked identities (Memos): list and get (self or admin), link with ssoCredentials (self, interactive), unlink.
     { method: 'get', path: '/api/v1/users/:user/linkedIdentities', access: 'self-or-admin', handlers: [listLinkedIdentitiesHandler(deps)] },

@@ -160,6 +160,8 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'DELETE /api/v1/users/{user}/linkedIdentities/{idpUid}': json('users', 'Unlink a provider account; 400 FailedPrecondition when it is the only way in', api.empty),
   'POST /account/apps/{clientId}/revoke': { tag: 'console', kind: 'redirect', summary: 'Console form: revoke an OpenID Connect app\'s consent and grants; 303 back' },
   'GET /admin/oidc-clients': { tag: 'console', kind: 'html', summary: 'Console page /admin/oidc-clients (browser session; HTML)' },
+  'POST /admin/oidc-clients': { tag: 'console', kind: 'redirect', summary: 'Console form: register a relying party through the API\'s checks; 303 back, the secret shown once' },
+  'POST /admin/oidc-clients/{clientId}/secret': { tag: 'console', kind: 'redirect', summary: 'Console form: a new client secret (the old one stops working); 303 back, shown once' },
   'POST /admin/oidc-clients/{clientId}/delete': { tag: 'console', kind: 'redirect', summary: 'Console form: delete a relying party; 303 back' },
   // Passkeys (mfa/passkeys.ts; web/passkey-handlers.ts for the pages' JSON calls).
   'POST /api/v1/users/{user}/passkeys:options': json('second-factors', 'Start registering a passkey (resident key, user verification required, attestation none); needs a sign-in < 10 min old', api.passkeyOptions),

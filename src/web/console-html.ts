@@ -88,8 +88,8 @@ const CSS = `body.console{display:block;align-items:initial;background:#f4f5f7}
 .notice{margin:0 0 1rem;padding:.75rem 1rem;border-radius:.5rem;background:#dafbe1;color:#116329;border:1px solid #aceebb}
 table{width:100%;border-collapse:collapse;font-size:.9rem;display:block;overflow-x:auto}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top}
-input[type=email],input[type=url],input[type=number],input[type=search],input[type=datetime-local],select{display:block;width:100%;margin-top:.25rem;padding:.5rem .6rem;border:1px solid #d0d7de;border-radius:.5rem;font:inherit}
-a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible{outline:3px solid #0969da;outline-offset:2px}
+input[type=email],input[type=url],input[type=number],input[type=search],input[type=datetime-local],select,textarea{display:block;width:100%;margin-top:.25rem;padding:.5rem .6rem;border:1px solid #d0d7de;border-radius:.5rem;font:inherit}
+a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-visible{outline:3px solid #0969da;outline-offset:2px}
 .token{font-family:ui-monospace,monospace;word-break:break-all;background:#f6f8fa;padding:.5rem;border-radius:.4rem;display:block}
 fieldset{border:1px solid #d0d7de;border-radius:.5rem;margin:0 0 1rem;padding:.75rem}
 .who{font-weight:600}
