@@ -50,6 +50,11 @@ const schema = z.object({
   GATEWAY_SECRETS_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   GATEWAY_OIDC_PROVIDER: bool.default(true),
   GATEWAY_OIDC_CLIENTS_FILE: z.string().min(1).optional(),
+  GATEWAY_WEBAUTHN_RP_ID: z
+    .string()
+    .max(253)
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i, 'must be a domain such as example.com (no scheme, port or path)')
+    .optional(),
   GATEWAY_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   GATEWAY_REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'letters, digits, : _ - (at most 64)').default('gw:'),
   GATEWAY_UPSTREAM_JWT_HEADER: z
@@ -113,6 +118,8 @@ export interface Config {
   readonly oidcClientsFile: string | null;
   /** The header carrying the signed upstream identity on allowed verify answers; null: off (issue 15 item 3). */
   readonly upstreamJwtHeader: string | null;
+  /** GATEWAY_WEBAUTHN_RP_ID: the passkeys' relying-party ID when wider than the instance host; null: the host. */
+  readonly webauthnRpId: string | null;
 }
 
 interface Limit {
@@ -186,6 +193,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       `GATEWAY_WORKERS: ${e.GATEWAY_WORKERS} workers need GATEWAY_REDIS_URL (or GATEWAY_REDIS_CLUSTER_NODES): workers share nothing in memory, so SSO flow state, rate limits and cache invalidation must live in Redis`,
     );
   }
+  const webauthnRpId = e.GATEWAY_WEBAUTHN_RP_ID?.toLowerCase() ?? null;
+  if (webauthnRpId !== null) errors.push(...rpIdProblems(webauthnRpId, instance.hostname.toLowerCase()));
   if (errors.length > 0 || !redis.ok) return { ok: false, errors };
   const config: Config = {
     port: e.GATEWAY_PORT,
@@ -221,8 +230,23 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     workers: e.GATEWAY_WORKERS,
     redisKeyPrefix: e.GATEWAY_REDIS_KEY_PREFIX,
     upstreamJwtHeader: e.GATEWAY_UPSTREAM_JWT_HEADER ?? null,
+    webauthnRpId,
   };
   return { ok: true, config: deepFreeze(config) };
+}
+
+/**
+ * WebAuthn (§5.1.3) lets an RP ID be the origin's host or a registrable suffix of it: the instance host itself, or
+ * a parent domain of at least two labels (a bare top-level domain is a public suffix; so are others this check
+ * cannot know, which browsers then refuse at the ceremony).
+ */
+function rpIdProblems(rpId: string, instanceHostname: string): string[] {
+  if (rpId === instanceHostname) return [];
+  if (!instanceHostname.endsWith(`.${rpId}`)) {
+    return [`GATEWAY_WEBAUTHN_RP_ID: "${rpId}" must be the instance host (${instanceHostname}) or a parent domain of it`];
+  }
+  if (!rpId.includes('.')) return [`GATEWAY_WEBAUTHN_RP_ID: "${rpId}" is a top-level domain; name a registrable domain such as example.com`];
+  return [];
 }
 
 /** `host:port` or `[v6]:port` (already shape-checked by the schema) → its parts; undefined → metrics off. */

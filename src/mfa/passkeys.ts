@@ -48,8 +48,8 @@ export const authenticationResponseSchema = z.object({
 
 export const passkeyNameSchema = z.string().trim().min(1).max(64);
 
-export function webauthnRpId(config: Pick<Deps['config'], 'instanceOrigin'> & { webauthnRpId?: string | null }): string {
-  return config.webauthnRpId || new URL(config.instanceOrigin).hostname;
+export function webauthnRpId(config: Pick<Deps['config'], 'instanceOrigin' | 'webauthnRpId'>): string {
+  return config.webauthnRpId ?? new URL(config.instanceOrigin).hostname;
 }
 
 /** A stable, opaque user handle (WebAuthn §14.6.1: no personal data): a keyed hash of the user id. */

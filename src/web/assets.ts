@@ -1,6 +1,7 @@
 // The pages' scripts, served by the gateway itself (CSP script-src 'self', nothing inline): the
 // @simplewebauthn/browser bundle (global SimpleWebAuthnBrowser) and passkeys.js, which wires the pages' passkey
-// buttons (data-passkey="signin" | "second-factor" | "register", data-remove) to the ceremony endpoints.
+// buttons (data-passkey="signin" | "second-factor" | "register", data-remove) to the ceremony endpoints, and offers
+// the sign-in page's passkeys in the username field's autofill (conditional mediation) where the browser can.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -49,6 +50,22 @@ const PASSKEYS_JS = `(function () {
     var finished = await post(endpoint, { response: asserted, redirect: button.getAttribute('data-redirect') || undefined });
     window.location.assign(finished.redirect);
   }
+  // Autofill (conditional UI): on the sign-in page, a passkey offered in the username field's suggestions signs
+  // in like the button. Clicking the button (or another ceremony) aborts this request; that is not an error.
+  async function autofill() {
+    var button = document.querySelector('[data-passkey="signin"]');
+    if (!W || !button || !document.querySelector('input[autocomplete~="webauthn"]')) return;
+    if (!(await W.browserSupportsWebAuthnAutofill())) return;
+    var endpoint = button.getAttribute('data-endpoint');
+    var start = await post(endpoint + '/options', {});
+    var asserted = await W.startAuthentication({ optionsJSON: start.options, useBrowserAutofill: true });
+    var finished = await post(endpoint, { response: asserted, redirect: button.getAttribute('data-redirect') || undefined });
+    window.location.assign(finished.redirect);
+  }
+  autofill().catch(function (err) {
+    if (err && (err.name === 'AbortError' || err.code === 'ERROR_CEREMONY_ABORTED')) return;
+    status(err && err.name === 'NotAllowedError' ? 'The passkey prompt was closed or timed out.' : 'That did not work: ' + (err && err.message ? err.message : 'unknown error'));
+  });
   document.addEventListener('click', function (event) {
     var target = event.target instanceof Element ? event.target : null;
     var button = target && target.closest('[data-passkey], [data-remove]');

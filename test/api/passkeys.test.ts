@@ -145,3 +145,34 @@ for (const mode of STORAGE_MODES) {
     });
   });
 }
+
+// GATEWAY_WEBAUTHN_RP_ID (configuration only, so one storage mode): a parent domain of the instance host becomes
+// the RP ID of every ceremony; the origin checked stays the instance's, and an assertion for any other RP ID
+// (the instance host itself included) is refused.
+describe('passkeys with GATEWAY_WEBAUTHN_RP_ID = a parent domain', () => {
+  let gw: TestGateway;
+  beforeEach(async () => {
+    gw = await startTestGateway('embedded', { env: { GATEWAY_INSTANCE_URL: 'http://auth.corp.example', GATEWAY_WEBAUTHN_RP_ID: 'corp.example' } });
+  });
+  afterEach(async () => {
+    await gw.close();
+  });
+
+  test('registration and sign-in use corp.example; the instance host as RP ID or another origin is refused', async () => {
+    const user = await createSignedInUser(gw);
+    const authenticator = new SoftAuthenticator('http://auth.corp.example');
+    const start = await gw.http.post('/api/v1/users/me/passkeys:options').set(user.auth).send({});
+    assert.equal(start.body.options.rp.id, 'corp.example');
+    const created = await gw.http.post('/api/v1/users/me/passkeys').set(user.auth).send({ name: 'Key', response: authenticator.create(start.body.options) });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+
+    const options = await signInOptions(gw);
+    assert.equal(options.rpId, 'corp.example');
+    const ok = await passkeySignIn(gw, authenticator.get(options));
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(ok.body.user.username, user.username);
+
+    assert.equal((await passkeySignIn(gw, authenticator.get({ ...(await signInOptions(gw)), rpId: 'auth.corp.example' }))).status, 401, 'the host is not the RP ID now');
+    assert.equal((await passkeySignIn(gw, authenticator.get(await signInOptions(gw), { origin: 'http://wiki.corp.example' }))).status, 401, 'another site of the domain is not this origin');
+  });
+});

@@ -32,6 +32,17 @@ async function amrOfBrowser(context: BrowserContext): Promise<string[]> {
   return findSignInMethods(gw.deps, sessionId);
 }
 
+/**
+ * Chromium's virtual authenticator answers a conditional (autofill) request at once, where a person would pick the
+ * passkey from the username field's suggestions; the cases that drive the buttons turn autofill off.
+ */
+const NO_AUTOFILL = "if (window.PublicKeyCredential) window.PublicKeyCredential.isConditionalMediationAvailable = async () => false;";
+/** Notes in sessionStorage how the page asked for a credential (it survives the sign-in's navigation). */
+const RECORD_MEDIATION = `(() => {
+  const get = navigator.credentials.get.bind(navigator.credentials);
+  navigator.credentials.get = (options) => { sessionStorage.setItem('mediation', String(options && options.mediation)); return get(options); };
+})();`;
+
 before(async () => {
   browser = await launchBrowser();
   // localhost, not 127.0.0.1: an IP address is not a valid WebAuthn RP ID.
@@ -53,6 +64,7 @@ describe('passkeys in the browser', () => {
   test('register on the factors page, sign out, sign in with the passkey alone, then use it after a password', async () => {
     const user = await createSignedInUser(gw);
     const context = await browser.newContext();
+    await context.addInitScript({ content: NO_AUTOFILL });
     const page = await context.newPage();
     const authenticator = await addVirtualAuthenticator(context, page);
     const cspViolations: string[] = [];
@@ -125,6 +137,7 @@ describe('passkeys in the browser', () => {
   test('an assertion is accepted once: the same response posted again is refused', async () => {
     const user = await createSignedInUser(gw);
     const context = await browser.newContext();
+    await context.addInitScript({ content: NO_AUTOFILL });
     const page = await context.newPage();
     await addVirtualAuthenticator(context, page);
     try {
@@ -148,6 +161,35 @@ describe('passkeys in the browser', () => {
         return [first.status, second.status, (await second.json()).message];
       })()`);
       assert.deepEqual(statuses, [200, 401, 'passkey challenge is unknown, used or expired: start again']);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('autofill: the sign-in page asks for a passkey with conditional mediation, and the passkey the browser offers signs in', async () => {
+    const user = await createSignedInUser(gw);
+    const context = await browser.newContext();
+    await context.addInitScript({ content: RECORD_MEDIATION });
+    const page = await context.newPage();
+    await addVirtualAuthenticator(context, page);
+    try {
+      // No passkey yet: the sign-in page's autofill request finds nothing to offer; the password signs in.
+      await page.goto(`${gatewayUrl}/auth/factors`);
+      await page.waitForURL((u) => u.pathname === '/auth');
+      await page.fill('#username', user.username);
+      await page.fill('#password', user.password);
+      await page.click('#signin');
+      await page.waitForURL(`${gatewayUrl}/auth/factors`);
+      await page.click('#passkey-register');
+      await page.waitForSelector('#recovery-codes li');
+
+      // Signed out, back on the sign-in page: nothing is clicked; the passkey the browser offers in the autofill
+      // (the virtual authenticator picks it at once) finishes the sign-in and the page goes to its return target.
+      await context.clearCookies();
+      await page.goto(`${gatewayUrl}/auth?redirect=${encodeURIComponent(`${gatewayUrl}/auth/factors`)}`);
+      await page.waitForURL(`${gatewayUrl}/auth/factors`);
+      assert.equal(await page.evaluate("sessionStorage.getItem('mediation')"), 'conditional', 'asked with conditional mediation');
+      assert.deepEqual(await amrOfBrowser(context), ['hwk', 'user']);
     } finally {
       await context.close();
     }

@@ -85,4 +85,31 @@ describe('config', () => {
       assert.match(result.errors.join('\n'), /GATEWAY_UPSTREAM_JWT_HEADER/);
     }
   });
+
+  test('GATEWAY_WEBAUTHN_RP_ID: the instance host or a parent domain of it; anything else is refused by name', () => {
+    const at = (rpId?: string) => loadConfig({ GATEWAY_INSTANCE_URL: 'https://auth.corp.example.com', ...(rpId === undefined ? {} : { GATEWAY_WEBAUTHN_RP_ID: rpId }) });
+    const none = at();
+    assert.ok(none.ok);
+    assert.equal(none.config.webauthnRpId, null);
+    for (const good of ['auth.corp.example.com', 'corp.example.com', 'Example.COM']) {
+      const r = at(good);
+      assert.ok(r.ok, good);
+      assert.equal(r.config.webauthnRpId, good.toLowerCase());
+    }
+    for (const bad of ['com', 'other.example.com', 'xample.com', 'evil-corp.example.com', 'https://corp.example.com', 'example.com:443', 'thcorp.example.com']) {
+      const r = at(bad);
+      assert.ok(!r.ok, bad);
+      assert.match(r.errors.join('\n'), /GATEWAY_WEBAUTHN_RP_ID/, bad);
+    }
+  });
+
+  test('config/example.env, as shipped, is a valid configuration', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(new URL('../../config/example.env', import.meta.url), 'utf8');
+    const env = Object.fromEntries([...text.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]));
+    assert.ok(Object.keys(env).length > 20, 'the example names its variables');
+    const result = loadConfig(env);
+    assert.deepEqual(result.ok ? [] : result.errors, []);
+    if (result.ok) assert.equal(result.config.oidcClientsFile, null, 'an empty value is unset');
+  });
 });
