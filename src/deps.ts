@@ -10,7 +10,6 @@ import { StorePatAuthenticator } from './auth/pat-authenticator.js';
 import { openStore, type Store } from './store/store.js';
 import type { EphemeralStore } from './state/ephemeral-store.js';
 import { MemoryEphemeralStore } from './state/memory-store.js';
-import { RedisEphemeralStore } from './state/redis-store.js';
 import { loadDeploymentIdps, type DeploymentIdps } from './sso/deployment-idps.js';
 import { noMetrics, type Metrics } from './metrics/metrics.js';
 import { PrometheusMetrics, type DependencyProbe, type MetricsExporter } from './metrics/prometheus-metrics.js';
@@ -22,7 +21,8 @@ import { openSecretBox } from './mfa/open-secret-box.js';
 import type { SecretBox } from './mfa/secret-box.js';
 import { OidcProvider } from './oidc-provider/provider.js';
 import { loadDeploymentOidcClients, type DeploymentOidcClients } from './oidc-provider/deployment-clients.js';
-import { EventRelay } from './state/event-relay.js';
+// Redis modules (ioredis) load only when Redis is configured: about 9 MB of RSS a one-process deployment never uses.
+import type { EventRelay } from './state/event-relay.js';
 import { UpstreamAssertions } from './upstream-identity/upstream-assertion.js';
 
 
@@ -83,6 +83,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
   let ephemeral: EphemeralStore;
   let redisReady = false;
   if (config.redis) {
+    const { RedisEphemeralStore } = await import('./state/redis-store.js');
     const redis = new RedisEphemeralStore({ target: config.redis, keyPrefix: overrides.redisKeyPrefix ?? config.redisKeyPrefix });
     try {
       await redis.waitUntilReady();
@@ -126,6 +127,7 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
     relay: null,
   };
   if (config.redis) {
+    const { EventRelay } = await import('./state/event-relay.js');
     deps.relay = new EventRelay(events, config.redis, overrides.redisKeyPrefix ?? config.redisKeyPrefix, logger);
     // Redis down at start: the start goes on (as for the store), and the relay subscribes when Redis answers.
     if (redisReady) await deps.relay.waitUntilSubscribed();

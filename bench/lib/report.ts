@@ -42,6 +42,8 @@ function loadRow(r: LoadResult, budget: string, ok: boolean | null): string {
 }
 
 const NOT_RUN = 'not run (`--only`)';
+/** Issue 17: through nginx `auth_request`, gateway vs the zero-cost auth service (goal table and nginx section alike). */
+const NGINX_GOAL = 0.9;
 
 /** The goals of issue 17, one row each: measured value, goal, pass/FAIL (or why not measured). */
 function goalRows(d: BenchData): string[] {
@@ -60,9 +62,9 @@ function goalRows(d: BenchData): string[] {
   }
   if (d.fixedRate === undefined) row('verify at a fixed 1,000 req/s (access token, cookie, PAT): p95 / p99', NOT_RUN, '≤ 1 ms / ≤ 2 ms', NOT_RUN);
   if (d.nginx === undefined || 'skipped' in d.nginx) {
-    row('through nginx `auth_request`, vs the zero-cost auth service', d.nginx ? d.nginx.skipped : NOT_RUN, '≥ 0.9×', d.nginx ? 'not measured' : NOT_RUN);
+    row('through nginx `auth_request`, vs the zero-cost auth service', d.nginx ? d.nginx.skipped : NOT_RUN, `≥ ${NGINX_GOAL}×`, d.nginx ? 'not measured' : NOT_RUN);
   } else {
-    row('through nginx `auth_request`, vs the zero-cost auth service (autocannon)', `${num(ratioOf(d.nginx.real), 2)}×`, '≥ 0.9×', ratioOf(d.nginx.real) >= 0.9 && clean(d.nginx.real));
+    row('through nginx `auth_request`, vs the zero-cost auth service (autocannon)', `${num(ratioOf(d.nginx.real), 2)}×`, `≥ ${NGINX_GOAL}×`, ratioOf(d.nginx.real) >= NGINX_GOAL && clean(d.nginx.real));
   }
   const s = d.signIn;
   if (s) {
@@ -156,7 +158,8 @@ export function renderResults(d: BenchData): string {
   const togetherRatio = s.together.okPerSecond / s.rawComparesPerSecond;
   lines.push('## Password sign-in (bcrypt on the libuv thread pool)', '');
   lines.push(
-    `Raw compares and sign-ins alternate (${s.alone.rounds} rounds of ${num(s.alone.seconds / s.alone.rounds)} s each); the ratio is the median of the per-round ratios.`,
+    `Raw compares and sign-ins alternate (${s.alone.rounds} rounds of ${num(s.alone.seconds / s.alone.rounds)} s each); the ratio is the median of the per-round ratios. ` +
+      `"While verify runs" is a run of its own (${num(s.together.seconds)} s, beside the fixed-rate verify load), against the median raw figure.`,
     '',
   );
   lines.push('| what | value | budget | result |', '|---|---|---|---|');
@@ -193,9 +196,9 @@ export function renderResults(d: BenchData): string {
   } else {
     const { real, zeroCost } = d.nginx;
     lines.push(`${real.rounds} interleaved rounds of ${num(real.seconds / real.rounds)} s; medians as above.`, '');
-    lines.push('| scenario | conns | req/s | p50 | p99 | vs zero-cost | budget | result |', '|---|---|---|---|---|---|---|---|');
+    lines.push('| scenario | conns | req/s | p50 | p99 | vs zero-cost | goal | result |', '|---|---|---|---|---|---|---|---|');
     lines.push(loadRow(zeroCost, 'the reference', null));
-    lines.push(loadRow(real, '≥ 0.8×', (real.ratio ?? 0) >= 0.8 && real.non2xx + real.errors === 0));
+    lines.push(loadRow(real, `≥ ${NGINX_GOAL}×`, (real.ratio ?? 0) >= NGINX_GOAL && real.non2xx + real.errors === 0));
     lines.push('', 'Zero-cost: the same rendered nginx config with a bare `node:http` server answering 200 (`Content-Length: 0`) in place of the gateway.', '');
   }
 
