@@ -11,7 +11,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { RELAYED_EVENTS, type GatewayEvents } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { RedisTarget } from './redis-target.js';
-import { connectRedis } from './redis-store.js';
+import { closeRedis, connectRedis } from './redis-store.js';
 
 const message = z.discriminatedUnion('event', [
   z.object({ origin: z.string(), event: z.literal('sessions-revoked'), args: z.tuple([z.array(z.string().max(64)).max(100_000)]) }),
@@ -104,7 +104,7 @@ export class EventRelay {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled([...this.pending]), new Promise((r) => (timer = setTimeout(r, 1000)))]);
     clearTimeout(timer);
-    this.publisher.disconnect();
-    this.subscriber.disconnect();
+    closeRedis(this.publisher);
+    closeRedis(this.subscriber);
   }
 }

@@ -28,7 +28,31 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
 }
 
-/** One client for any of the three shapes; the caller owns it. */
+/** Clients closed on purpose (closeRedis): their 'end' is final. */
+const closedOnPurpose = new WeakSet<Redis | Cluster>();
+
+/** Closes a client from connectRedis for good (a bare disconnect() would be taken for a failure and reconnected). */
+export function closeRedis(client: Redis | Cluster): void {
+  closedOnPurpose.add(client);
+  client.disconnect();
+}
+
+/**
+ * ioredis gives up on a client for good ('end', no more reconnects) when a connect attempt is interrupted, which
+ * its Sentinel failover detector does when +switch-master arrives while the client is asking a Sentinel where the
+ * primary is: exactly during a failover. Such a client is connected again here, so the gateway recovers by itself.
+ */
+function reconnectWhenEnded(client: Redis, delayMs: number): Redis {
+  client.on('end', () => {
+    if (closedOnPurpose.has(client)) return;
+    setTimeout(() => {
+      if (!closedOnPurpose.has(client) && client.status === 'end') client.connect().catch(() => {});
+    }, delayMs).unref();
+  });
+  return client;
+}
+
+/** One client for any of the three shapes; the caller owns it and closes it with closeRedis. */
 export function connectRedis(target: RedisTarget, options: { keyPrefix: string; commandTimeoutMs: number }): Redis | Cluster {
   const retryStrategy = (attempt: number) => Math.min(attempt * 100, 1000);
   const common: RedisOptions = {
@@ -51,7 +75,7 @@ export function connectRedis(target: RedisTarget, options: { keyPrefix: string; 
     );
   }
   if (target.kind === 'sentinel') {
-    return new Redis({
+    const client = new Redis({
       ...common,
       sentinels: target.sentinels.map((s) => ({ host: s.host, port: s.port })),
       name: target.masterName,
@@ -59,11 +83,15 @@ export function connectRedis(target: RedisTarget, options: { keyPrefix: string; 
       enableOfflineQueue: false,
       retryStrategy,
       sentinelRetryStrategy: retryStrategy,
+      // A hung Sentinel (accepting connections, answering nothing) is skipped for the next one instead of holding
+      // the reconnect forever (ioredis sets no timeout on Sentinel commands by default).
+      sentinelCommandTimeout: 1000,
       // Reconnect as soon as a Sentinel announces a new primary rather than when the old one times out.
       failoverDetector: true,
     });
+    return reconnectWhenEnded(client, 1000);
   }
-  return new Redis(target.url, { ...common, enableOfflineQueue: false, retryStrategy });
+  return reconnectWhenEnded(new Redis(target.url, { ...common, enableOfflineQueue: false, retryStrategy }), 1000);
 }
 
 export class RedisEphemeralStore implements EphemeralStore {
@@ -123,6 +151,6 @@ export class RedisEphemeralStore implements EphemeralStore {
   }
 
   async close(): Promise<void> {
-    this.client.disconnect();
+    closeRedis(this.client);
   }
 }

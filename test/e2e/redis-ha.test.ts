@@ -6,7 +6,9 @@ import { after, before, describe, test } from 'node:test';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createAdmin, createUser, type SignedIn } from '../support/users.js';
 import { authorizeAtOidc, createIdp, finishFlow, meFromRefreshCookie, oidcIdpBody, startFlow, startProviders, TEST_ENV, type Providers } from '../support/sso.js';
-import { startRedisCluster, startSentinelSet, type SentinelSet } from '../support/redis-topologies.js';
+import { redisCommand, SENTINEL_MASTER, startRedisCluster, startSentinelSet, type SentinelSet } from '../support/redis-topologies.js';
+import { RedisEphemeralStore } from '../../src/state/redis-store.js';
+import { parseRedisTarget } from '../../src/state/redis-target.js';
 import { sleep, waitFor } from '../support/services.js';
 
 let providers: Providers;
@@ -150,6 +152,53 @@ describe('Redis Sentinel failover drill', () => {
       assert.equal(res.status, 302, JSON.stringify(res.body));
     } finally {
       await gw.close();
+    }
+  });
+});
+
+describe('Redis Sentinel: the failover is announced while the client is asking a hung Sentinel for the primary', () => {
+  let set: SentinelSet;
+  before(async () => {
+    set = await startSentinelSet();
+  });
+  after(() => set.stop());
+
+  // ioredis' failover detector drops the connection when a Sentinel announces +switch-master; if that lands while
+  // the client is reconnecting (waiting on a Sentinel's answer), ioredis ends the client for good ("end", no more
+  // reconnects). A hung Sentinel makes that wait as long as it likes (ioredis sets no timeout on Sentinel commands);
+  // the CI run's drill saw the first under load.
+  test('the client skips the hung Sentinel and reconnects to the promoted primary by itself', { timeout: 90_000 }, async () => {
+    const parsed = parseRedisTarget({ url: set.url });
+    assert.ok(parsed.ok && parsed.target);
+    const store = new RedisEphemeralStore({ target: parsed.target, keyPrefix: 'race:' });
+    const [first, second] = set.sentinels as [(typeof set.sentinels)[0], (typeof set.sentinels)[0]];
+    try {
+      await store.waitUntilReady();
+      await store.set('before', '1', 60_000);
+      // The failover detector is subscribed on both Sentinels before anything fails.
+      await waitFor('the failover detector to subscribe on the second Sentinel', async () => /cmd=subscribe/.test(String(await redisCommand(second.port, 'CLIENT', 'LIST'))));
+      first.pause();
+      await set.primary.kill();
+      await sleep(500); // the client is now reconnecting, asking the first (hung) Sentinel where the primary is
+      assert.equal(await redisCommand(second.port, 'SENTINEL', 'FAILOVER', SENTINEL_MASTER), 'OK');
+      await waitFor('the second Sentinel to name the replica', async () => Number(((await redisCommand(second.port, 'SENTINEL', 'get-master-addr-by-name', SENTINEL_MASTER)) as string[])[1]) === set.replica.port, 30_000);
+      // The first Sentinel stays hung: the client must give up on it and ask the second.
+      let lastError = '';
+      await waitFor(
+        'a write on the promoted primary',
+        async () =>
+          store.set('after', '1', 60_000).then(
+            () => true,
+            (err: Error) => ((lastError = `${err.message} (client ${store.client.status})`), false),
+          ),
+        15_000,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; last error: ${lastError}`);
+      });
+      assert.equal(await redisCommand(set.replica.port, 'GET', 'race:after'), '1', 'written on the promoted primary');
+    } finally {
+      first.resume();
+      await store.close();
     }
   });
 });
