@@ -2,16 +2,12 @@
 // attestation `none`), and checking an assertion for a passwordless sign-in (discoverable credential) or as the
 // second factor after a password. RP ID = the instance host (GATEWAY_WEBAUTHN_RP_ID widens it to a parent
 // domain); the origin must be the instance's; the signature counter is checked and stored.
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransportFuture,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  AuthenticatorTransportFuture,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { z } from 'zod';
 import { recordAudit, type AuditOrigin } from '../audit/audit-log.js';
@@ -22,6 +18,13 @@ import type { User } from '../users/user.js';
 import type { PasskeyRecord } from './passkey.js';
 import { replaceRecoveryCodes } from './totp-enrollment.js';
 import { storeChallenge, takeChallenge, type Ceremony } from './webauthn-challenge.js';
+
+/**
+ * @simplewebauthn/server (and its CBOR/COSE/ASN.1 dependencies, ~15 MB of resident memory) loads with the first
+ * passkey ceremony, not at start: most gateways never see one.
+ */
+let webauthn: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const loadWebAuthn = () => (webauthn ??= import('@simplewebauthn/server'));
 
 export type PasskeyDeps = Pick<Deps, 'store' | 'clock' | 'config' | 'ephemeral' | 'logger' | 'secretBox'>;
 
@@ -61,7 +64,7 @@ const notAccepted = (cause?: unknown) => new AppError('UNAUTHENTICATED', 'the pa
 
 export async function beginPasskeyRegistration(deps: PasskeyDeps, user: User, binding: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const [existing, general] = await Promise.all([deps.store.passkeys.listByUser(user.id), getGeneralSetting(deps.store.settings)]);
-  const options = await generateRegistrationOptions({
+  const options = await (await loadWebAuthn()).generateRegistrationOptions({
     rpName: general.customProfile?.title || deps.config.instanceHost,
     rpID: webauthnRpId(deps.config),
     userName: user.username,
@@ -87,7 +90,7 @@ export async function finishPasskeyRegistration(
   const challenge = await takeChallenge(deps, response.response.clientDataJSON, { purpose: 'register', userId: user.id, binding });
   let verification;
   try {
-    verification = await verifyRegistrationResponse({
+    verification = await (await loadWebAuthn()).verifyRegistrationResponse({
       response,
       expectedChallenge: challenge,
       expectedOrigin: deps.config.instanceOrigin,
@@ -119,7 +122,7 @@ export async function finishPasskeyRegistration(
 /** Options for an assertion: any discoverable credential (sign-in) or the user's own (second factor). */
 export async function beginPasskeyAuthentication(deps: PasskeyDeps, ceremony: Ceremony): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const allow = ceremony.userId === null ? [] : await deps.store.passkeys.listByUser(ceremony.userId);
-  const options = await generateAuthenticationOptions({
+  const options = await (await loadWebAuthn()).generateAuthenticationOptions({
     rpID: webauthnRpId(deps.config),
     userVerification: 'required',
     ...(ceremony.userId === null ? {} : { allowCredentials: allow.map((p) => ({ id: p.credentialId, transports: p.transports as AuthenticatorTransportFuture[] })) }),
@@ -145,7 +148,7 @@ export async function verifyPasskeyAssertion(deps: PasskeyDeps, ceremony: Ceremo
   if (handle !== undefined && handle !== '' && handle !== Buffer.from(userHandleOf(deps, passkey.userId)).toString('base64url')) throw await fail();
   let verification;
   try {
-    verification = await verifyAuthenticationResponse({
+    verification = await (await loadWebAuthn()).verifyAuthenticationResponse({
       response,
       expectedChallenge: challenge,
       expectedOrigin: deps.config.instanceOrigin,
