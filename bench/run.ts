@@ -64,9 +64,9 @@ async function measureStartup(dir: string): Promise<{ freshMs: number; againMs: 
   return { freshMs, againMs };
 }
 
-async function startBare(): Promise<{ child: Child; port: number }> {
+async function startBare(answer: 'empty' | 'identity' = 'empty'): Promise<{ child: Child; port: number }> {
   const port = await freePort();
-  const child = startChild(process.execPath, [...TSX, 'bench/servers/bare-server.ts'], { cwd: REPO_ROOT, env: { ...process.env, BENCH_PORT: String(port) } });
+  const child = startChild(process.execPath, [...TSX, 'bench/servers/bare-server.ts'], { cwd: REPO_ROOT, env: { ...process.env, BENCH_PORT: String(port), BENCH_ANSWER: answer } });
   children.push(child);
   await waitForOk(`http://127.0.0.1:${port}/`, child);
   return { child, port };
@@ -247,6 +247,13 @@ async function main(only: Set<Row>): Promise<void> {
     ];
     const chosen = credentials.filter((c) => has(c.row));
     const bareScenario: Scenario = { label: 'bare `node:http` (baseline)', options: { url: `http://127.0.0.1:${bare.port}/` } };
+    // For reading the verify rows: node:http alone, given the access-token verify request and answering with the
+    // allowed answer's headers, i.e. what is left for the gateway's own work.
+    const floor = await startBare('identity');
+    const floorScenario: Scenario = {
+      label: 'bare `node:http` given the verify request, answering with the gateway\'s allow headers',
+      options: { url: `http://127.0.0.1:${floor.port}/auth/verify`, headers: { 'X-Original-URL': ORIGINAL_URL, Accept: '*/*', Authorization: `Bearer ${fixtures.accessToken}` } },
+    };
 
     const data: BenchData = {
       startedAt,
@@ -267,9 +274,10 @@ async function main(only: Set<Row>): Promise<void> {
 
     if (chosen.length > 0) {
       log(`wrk: baseline and /auth/verify (${chosen.map((c) => c.key).join(', ')}), ${ROUNDS} interleaved rounds`);
-      const phases = await sampleRss(gateway.child.pid, () => runInterleaved([bareScenario, ...chosen.map((c) => c.scenario)], ROUNDS, SECONDS, wrkRunner));
-      const [baseline, ...rest] = phases.result;
+      const phases = await sampleRss(gateway.child.pid, () => runInterleaved([bareScenario, floorScenario, ...chosen.map((c) => c.scenario)], ROUNDS, SECONDS, wrkRunner));
+      const [baseline, answerFloor, ...rest] = phases.result;
       data.baseline = baseline;
+      data.answerFloor = answerFloor;
       chosen.forEach((c, i) => (data.verify[c.key] = rest[i]));
       data.memory.verifyStartMb = phases.startMb;
       data.memory.verifyEndMb = phases.endMb;

@@ -15,6 +15,8 @@ export interface BenchData {
   wrkBaseline?: LoadResult;
   /** wrk: the bare server of the interleaved verify rounds (each verify ratio is against it). */
   baseline?: LoadResult;
+  /** wrk: bare node:http given the verify request and answering with the allow headers (for reading, no goal). */
+  answerFloor?: LoadResult;
   verify: { token?: LoadResult; cookie?: LoadResult; pat?: LoadResult };
   /** autocannon at a fixed 1,000 req/s: bare, then access token, cookie, PAT. */
   fixedRate?: LoadResult[];
@@ -127,9 +129,19 @@ export function renderResults(d: BenchData): string {
     );
     lines.push('| scenario | conns | req/s | p50 | p99 | vs baseline | goal | result |', '|---|---|---|---|---|---|---|---|');
     lines.push(loadRow(b, 'the baseline', null));
+    if (d.answerFloor) lines.push(loadRow(d.answerFloor, '(what node:http alone reaches)', null));
     if (d.verify.token) lines.push(loadRow(d.verify.token, '≥ 0.8×', verifyOk(d.verify.token, 0.8)));
     if (d.verify.cookie) lines.push(loadRow(d.verify.cookie, '≥ 0.75×', verifyOk(d.verify.cookie, 0.75)));
     if (d.verify.pat) lines.push(loadRow(d.verify.pat, '≥ 0.75×', verifyOk(d.verify.pat, 0.75)));
+    if (d.answerFloor) {
+      lines.push(
+        '',
+        'The second row is node:http alone doing what every verify answer must: reading the verify request (the ' +
+          'credential and `X-Original-URL` make it about 400 bytes) and writing the nine headers of an allowed answer. ' +
+          'Its ratio bounds what any gateway code on node:http can reach; the distance between it and a verify row is ' +
+          'the gateway\'s own work (the credential cache, the target parse, the rules).',
+      );
+    }
     lines.push('');
   }
 

@@ -1,13 +1,32 @@
 // The baseline: a bare node:http server answering every request with 200 and an empty body. Also the protected
 // app and the zero-cost auth service of the nginx phase. Listens on 127.0.0.1:$BENCH_PORT.
+// BENCH_ANSWER=identity: the same server answering with the headers of the gateway's allowed verify answer (the
+// identity, Cache-Control, Content-Length and a fresh X-Request-Id): what node:http itself costs for that answer.
 import { createServer } from 'node:http';
 
 const port = Number(process.env.BENCH_PORT);
 const headers = ['Content-Length', '0'];
-createServer((_req, res) => {
-  res.writeHead(200, headers);
-  res.end();
-})
+const identity = [
+  'X-Auth-Request-User', 'bench-admin',
+  'X-Auth-Request-Email', '',
+  'X-Auth-Request-User-Id', '1',
+  'X-Auth-Request-Role', 'ADMIN',
+  'X-Auth-Request-Groups', '',
+  'Cache-Control', 'no-store',
+  'Content-Length', '0',
+];
+let served = 0;
+createServer(
+  process.env.BENCH_ANSWER === 'identity'
+    ? (_req, res) => {
+        res.writeHead(200, identity.concat('X-Request-Id', `bench0000000-${(++served).toString(36)}`));
+        res.end();
+      }
+    : (_req, res) => {
+        res.writeHead(200, headers);
+        res.end();
+      },
+)
   .listen(port, '127.0.0.1')
   .keepAliveTimeout = 65_000;
 process.on('SIGTERM', () => process.exit(0));
