@@ -27,11 +27,11 @@ export interface GatewayProcess {
 export async function startGatewayProcess(
   env: Record<string, string> = {},
   timeoutMs = 30_000,
-  options: { direct?: boolean } = {},
+  options: { direct?: boolean; /** More node options (with `direct`), e.g. another --import. */ nodeArgs?: string[] } = {},
 ): Promise<GatewayProcess> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'gw-proc-'));
-  const [command, args] = options.direct ? [process.execPath, ['--import', 'tsx', 'src/main.ts']] : ['npm', ['start', '--silent']];
+  const [command, args] = options.direct ? [process.execPath, ['--import', 'tsx', ...(options.nodeArgs ?? []), 'src/main.ts']] : ['npm', ['start', '--silent']];
   const child = spawn(command, args, {
     cwd: ROOT,
     env: {
