@@ -106,20 +106,14 @@ async function rawBcrypt(seconds: number): Promise<number> {
 
 /** Raw bcrypt and sign-in alternate; then sign-in again while verify runs at a fixed rate. */
 async function signInPhase(base: string, fixtures: Fixtures): Promise<BenchData['signIn']> {
-  // Round-robin over several accounts: the gateway refuses more than a few attempts in flight per account.
-  let next = 0;
+  // Round-robin over several accounts: the gateway refuses more than a few attempts in flight per account. wrk
+  // drives the sign-ins (a throughput row: autocannon in this process would take CPU from the bcrypt threads).
   const bodies = fixtures.signInAccounts.map((a) => JSON.stringify({ passwordCredentials: a }));
   const signIn = (label: string, warmUpSeconds: number) =>
-    runLoad(label, {
+    runWrkLoad(label, {
       url: `${base}/api/v1/auth/signin`,
-      requests: [
-        {
-          method: 'POST',
-          path: '/api/v1/auth/signin',
-          headers: { 'Content-Type': 'application/json' },
-          setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length]! }),
-        },
-      ],
+      headers: { 'Content-Type': 'application/json' },
+      bodies,
       connections: 8,
       seconds: SIGN_IN_SECONDS,
       warmUpSeconds,

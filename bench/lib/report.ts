@@ -98,7 +98,7 @@ export function renderResults(d: BenchData): string {
   lines.push('# Benchmark results', '');
   lines.push(
     `Produced by \`npm run bench\` (bench/run.ts) on ${d.startedAt.toISOString()} in ${num(d.totalSeconds)} s. ` +
-      'Everything on loopback; wrk (C, one thread) drives the throughput rows and autocannon (in the bench process) the fixed-rate and sign-in rows; the gateway (`node dist/main.mjs`, the bundle `npm start` runs, ' +
+      'Everything on loopback; wrk (C, one thread) drives the throughput rows (verify, sign-in, workers) and autocannon (in the bench process) the fixed-rate and nginx rows; the gateway (`node dist/main.mjs`, the bundle `npm start` runs, ' +
       'embedded SQLite in a temp dir, in-process ephemeral state, `config/access-rules.example.json` loaded) and every ' +
       'stand-in server in their own processes, all on the same cores. Latencies are per-response timings measured by ' +
       'the load generator (so they include its own queueing).',
@@ -171,7 +171,8 @@ export function renderResults(d: BenchData): string {
   lines.push('## Password sign-in (bcrypt on the libuv thread pool)', '');
   lines.push(
     `Raw compares and sign-ins alternate (${s.alone.rounds} rounds of ${num(s.alone.seconds / s.alone.rounds)} s each); the ratio is the median of the per-round ratios. ` +
-      `"While verify runs" is a run of its own (${num(s.together.seconds)} s, beside the fixed-rate verify load), against the median raw figure.`,
+      `"While verify runs" is a run of its own (${num(s.together.seconds)} s, beside the fixed-rate verify load), against the median raw figure. ` +
+      'wrk drives the sign-ins (POST bodies over several accounts, round robin); autocannon the fixed-rate verify beside them.',
     '',
   );
   lines.push('| what | value | budget | result |', '|---|---|---|---|');

@@ -31,13 +31,36 @@ function doneScript(): string {
 export interface WrkOptions {
   url: string;
   headers?: Record<string, string>;
+  /** POST these bodies, one after another per connection thread (e.g. sign-ins over several accounts). */
+  bodies?: string[];
   connections?: number;
   seconds: number;
   threads?: number;
 }
 
+/** A script that POSTs `bodies` round robin (Lua long strings: no escaping), then the same `done` hook. */
+function bodiesScript(bodies: string[]): string {
+  const quoted = bodies.map((b) => {
+    if (b.includes(']==]')) throw new Error('a wrk body may not contain ]==]');
+    return `[==[${b}]==]`;
+  });
+  const path = join(mkdtempSync(join(tmpdir(), 'bench-wrk-')), 'bodies.lua');
+  writeFileSync(
+    path,
+    `local bodies = { ${quoted.join(', ')} }
+local i = 0
+request = function()
+  i = i % #bodies + 1
+  return wrk.format("POST", nil, nil, bodies[i])
+end
+${DONE_SCRIPT}`,
+  );
+  return path;
+}
+
 function runWrk(options: WrkOptions, seconds: number): Promise<string> {
-  const args = ['-t', String(options.threads ?? 1), '-c', String(options.connections ?? 50), '-d', `${seconds}s`, '--latency', '-s', doneScript()];
+  const script = options.bodies ? bodiesScript(options.bodies) : doneScript();
+  const args = ['-t', String(options.threads ?? 1), '-c', String(options.connections ?? 50), '-d', `${seconds}s`, '--latency', '-s', script];
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}: ${value}`);
   args.push(options.url);
   return new Promise((resolve, reject) => {
