@@ -154,8 +154,10 @@ async function nginxPhase(gatewayPort: number, ssoSession: string): Promise<Benc
   if (!findExecutable('nginx')) return { skipped: 'nginx is not installed (apt-get install nginx).' };
   const app = await startBare();
   const zeroAuth = await startBare();
-  // Both nginx instances run the same rendered config; only the auth upstream differs.
+  const identityAuth = await startBare('identity');
+  // The nginx instances run the same rendered config; only the auth upstream differs.
   const zeroNginx = await startNginx({ gatewayPort: zeroAuth.port, appPort: app.port, rateLimits: 'unlimited' });
+  const identityNginx = await startNginx({ gatewayPort: identityAuth.port, appPort: app.port, rateLimits: 'unlimited' });
   const realNginx = await startNginx({ gatewayPort, appPort: app.port, rateLimits: 'unlimited' });
   const through = (label: string, httpsPort: number): Scenario => ({
     label,
@@ -167,14 +169,19 @@ async function nginxPhase(gatewayPort: number, ssoSession: string): Promise<Benc
   });
   try {
     log('nginx auth_request: zero-cost auth service vs the gateway, interleaved');
-    const [zeroCost, real] = await runInterleaved(
-      [through('nginx + zero-cost auth_request → app', zeroNginx.httpsPort), through('nginx + gateway auth_request (session cookie) → app', realNginx.httpsPort)],
+    const [zeroCost, identityCost, real] = await runInterleaved(
+      [
+        through('nginx + zero-cost auth_request → app', zeroNginx.httpsPort),
+        through('nginx + bare auth_request answering with the allow headers → app', identityNginx.httpsPort),
+        through('nginx + gateway auth_request (session cookie) → app', realNginx.httpsPort),
+      ],
       ROUNDS,
       SECONDS,
     );
-    return { real: real!, zeroCost: zeroCost! };
+    return { real: real!, zeroCost: zeroCost!, identityCost: identityCost! };
   } finally {
     await realNginx.stop();
+    await identityNginx.stop();
     await zeroNginx.stop();
   }
 }

@@ -23,7 +23,9 @@ export interface BenchData {
   /** `alone.ratio`: median over rounds of sign-ins per second / raw compares per second. */
   signIn?: { rawComparesPerSecond: number; alone: LoadResult; together: LoadResult; verifyMeanwhile: LoadResult };
   signInTiming?: SignInTiming;
-  nginx?: { real: LoadResult; zeroCost: LoadResult } | { skipped: string };
+  /** identityCost (for reading, no goal): the zero-cost service answering with the allow headers (what nginx's
+   *  auth_request_set and proxy_set_header lines cost for them). */
+  nginx?: { real: LoadResult; zeroCost: LoadResult; identityCost?: LoadResult } | { skipped: string };
   /** GATEWAY_WORKERS=1 (reference) vs 2, wrk on the access-token verify. */
   workers?: { one: LoadResult; two: LoadResult } | { skipped: string };
   memory: { idleMb: number; verifyStartMb: number; verifyEndMb: number; maxUnderLoadMb: number };
@@ -207,12 +209,19 @@ export function renderResults(d: BenchData): string {
   if ('skipped' in d.nginx) {
     lines.push(`Not measured: ${d.nginx.skipped}`, '');
   } else {
-    const { real, zeroCost } = d.nginx;
+    const { real, zeroCost, identityCost } = d.nginx;
     lines.push(`${real.rounds} interleaved rounds of ${num(real.seconds / real.rounds)} s; medians as above.`, '');
     lines.push('| scenario | conns | req/s | p50 | p99 | vs zero-cost | goal | result |', '|---|---|---|---|---|---|---|---|');
     lines.push(loadRow(zeroCost, 'the reference', null));
+    if (identityCost) lines.push(loadRow(identityCost, '(for reading)', null));
     lines.push(loadRow(real, `≥ ${NGINX_GOAL}×`, (real.ratio ?? 0) >= NGINX_GOAL && real.non2xx + real.errors === 0));
-    lines.push('', 'Zero-cost: the same rendered nginx config with a bare `node:http` server answering 200 (`Content-Length: 0`) in place of the gateway.', '');
+    lines.push(
+      '',
+      'Zero-cost: the same rendered nginx config with a bare `node:http` server answering 200 (`Content-Length: 0`) in place of the gateway. ' +
+        'The second row puts the same bare server there answering with the nine headers of the gateway\'s allowed answer, which nginx reads ' +
+        '(`auth_request_set`) and passes to the app: the part of the gap the answer itself costs, whatever computes it.',
+      '',
+    );
   }
 
   }
