@@ -12,7 +12,7 @@ import type { EphemeralStore } from './state/ephemeral-store.js';
 import { MemoryEphemeralStore } from './state/memory-store.js';
 import { loadDeploymentIdps, type DeploymentIdps } from './sso/deployment-idps.js';
 import { noMetrics, type Metrics } from './metrics/metrics.js';
-import type { DependencyProbe, MetricsExporter } from './metrics/prometheus-metrics.js';
+import type { DependencyProbe, MetricsExporter, PrometheusMetrics } from './metrics/prometheus-metrics.js';
 import type { GatewayEvents } from './events.js';
 import { loadAccessRules } from './forward-auth/access-rules.js';
 import { ForwardAuth } from './forward-auth/forward-auth.js';
@@ -100,7 +100,11 @@ export async function openDeps(config: Config, overrides: DepsOverrides = {}): P
   const passwords = new PasswordHasher(config.bcryptCost);
   await passwords.warmUp();
   // prom-client loads only when metrics are on (GATEWAY_METRICS_ADDR), as its own chunk like the Redis modules.
-  const prometheus = config.metrics === null ? null : new (await import('./metrics/prometheus-metrics.js')).PrometheusMetrics(dependencyProbes(store, ephemeral));
+  let prometheus: PrometheusMetrics | null = null;
+  if (config.metrics !== null) {
+    const { PrometheusMetrics } = await import('./metrics/prometheus-metrics.js');
+    prometheus = new PrometheusMetrics(dependencyProbes(store, ephemeral));
+  }
   const metrics = prometheus ?? noMetrics;
   const events = new EventEmitter<GatewayEvents>();
   const pats = new StorePatAuthenticator(store, clock, logger);
