@@ -159,7 +159,9 @@ describe('Redis Sentinel failover drill', () => {
 describe('Redis Sentinel: the failover is announced while the client is asking a hung Sentinel for the primary', () => {
   let set: SentinelSet;
   before(async () => {
-    set = await startSentinelSet();
+    // The test forces the failover itself; a Sentinel that saw the primary down first would start one of its own
+    // (which cannot win a vote with the other Sentinel hung) and refuse the forced one as already in progress.
+    set = await startSentinelSet({ downAfterMs: 30_000 });
   });
   after(() => set.stop());
 

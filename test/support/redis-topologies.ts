@@ -1,6 +1,6 @@
 // Real Redis high-availability topologies on loopback for the tests that need them (each test file starts its
 // own; they are not shared like the single Redis of test/run.ts): a Sentinel set (a primary, a replica and two
-// Sentinels with quorum 1 and a 1 s down-after) and a 3-primary Cluster made with `redis-cli --cluster create`.
+// Sentinels with quorum 1 and a 1 s down-after by default) and a 3-primary Cluster made with `redis-cli --cluster create`.
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,7 +34,8 @@ export interface SentinelSet {
   stop(): Promise<void>;
 }
 
-export async function startSentinelSet(): Promise<SentinelSet> {
+/** `downAfterMs`: how long a silent primary takes to count as down (a test forcing its own failover sets it long). */
+export async function startSentinelSet(options: { downAfterMs?: number } = {}): Promise<SentinelSet> {
   const primary = await startRedis();
   const replica = await startRedis({ extraArgs: ['--replicaof', '127.0.0.1', String(primary.port)] });
   await waitFor('the replica to sync', async () => /master_link_status:up/.test(String(await redisCommand(replica.port, 'INFO', 'replication'))));
@@ -46,7 +47,7 @@ export async function startSentinelSet(): Promise<SentinelSet> {
       configFile,
       [
         `sentinel monitor ${SENTINEL_MASTER} 127.0.0.1 ${primary.port} 1`,
-        `sentinel down-after-milliseconds ${SENTINEL_MASTER} 1000`,
+        `sentinel down-after-milliseconds ${SENTINEL_MASTER} ${options.downAfterMs ?? 1000}`,
         `sentinel failover-timeout ${SENTINEL_MASTER} 5000`,
         `sentinel parallel-syncs ${SENTINEL_MASTER} 1`,
         '',
