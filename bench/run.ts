@@ -248,13 +248,6 @@ async function main(only: Set<Row>): Promise<void> {
     ];
     const chosen = credentials.filter((c) => has(c.row));
     const bareScenario: Scenario = { label: 'bare `node:http` (baseline)', options: { url: `http://127.0.0.1:${bare.port}/` } };
-    // For reading the verify rows: node:http alone, given the access-token verify request and answering with the
-    // allowed answer's headers, i.e. what is left for the gateway's own work.
-    const floor = await startBare('identity');
-    const floorScenario: Scenario = {
-      label: 'bare `node:http` given the verify request, answering with the gateway\'s allow headers',
-      options: { url: `http://127.0.0.1:${floor.port}/auth/verify`, headers: { 'X-Original-URL': ORIGINAL_URL, Accept: '*/*', Authorization: `Bearer ${fixtures.accessToken}` } },
-    };
 
     const data: BenchData = {
       startedAt,
@@ -274,6 +267,13 @@ async function main(only: Set<Row>): Promise<void> {
     data.wrkBaseline = await runWrkLoad('bare `node:http`, wrk -t1 -c50', { url: `http://127.0.0.1:${bare.port}/`, seconds: SECONDS });
 
     if (chosen.length > 0) {
+      // For reading the verify rows: node:http alone, given the access-token verify request and answering with the
+      // allowed answer's headers, i.e. what is left for the gateway's own work.
+      const floor = await startBare('identity');
+      const floorScenario: Scenario = {
+        label: 'bare `node:http` given the verify request, answering with the gateway\'s allow headers',
+        options: { ...credentials[0]!.scenario.options, url: `http://127.0.0.1:${floor.port}/auth/verify` },
+      };
       log(`wrk: baseline and /auth/verify (${chosen.map((c) => c.key).join(', ')}), ${ROUNDS} interleaved rounds`);
       const phases = await sampleRss(gateway.child.pid, () => runInterleaved([bareScenario, floorScenario, ...chosen.map((c) => c.scenario)], ROUNDS, SECONDS, wrkRunner));
       const [baseline, answerFloor, ...rest] = phases.result;

@@ -38,8 +38,13 @@ export interface WrkOptions {
   threads?: number;
 }
 
-/** A script that POSTs `bodies` round robin (Lua long strings: no escaping), then the same `done` hook. */
+const bodiesScripts = new Map<string, string>();
+
+/** A script that POSTs `bodies` round robin (Lua long strings: no escaping), then the same `done` hook; written once per body list. */
 function bodiesScript(bodies: string[]): string {
+  const cacheKey = JSON.stringify(bodies);
+  const written = bodiesScripts.get(cacheKey);
+  if (written !== undefined) return written;
   const quoted = bodies.map((b) => {
     if (b.includes(']==]')) throw new Error('a wrk body may not contain ]==]');
     return `[==[${b}]==]`;
@@ -55,6 +60,7 @@ request = function()
 end
 ${DONE_SCRIPT}`,
   );
+  bodiesScripts.set(cacheKey, path);
   return path;
 }
 

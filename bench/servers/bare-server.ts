@@ -3,18 +3,12 @@
 // BENCH_ANSWER=identity: the same server answering with the headers of the gateway's allowed verify answer (the
 // identity, Cache-Control, Content-Length and a fresh X-Request-Id): what node:http itself costs for that answer.
 import { createServer } from 'node:http';
+import { buildIdentity } from '../../src/forward-auth/identity.js';
 
 const port = Number(process.env.BENCH_PORT);
 const headers = ['Content-Length', '0'];
-const identity = [
-  'X-Auth-Request-User', 'bench-admin',
-  'X-Auth-Request-Email', '',
-  'X-Auth-Request-User-Id', '1',
-  'X-Auth-Request-Role', 'ADMIN',
-  'X-Auth-Request-Groups', '',
-  'Cache-Control', 'no-store',
-  'Content-Length', '0',
-];
+// The gateway's own allow headers for the bench's admin (src/forward-auth/identity.ts builds both).
+const identity = buildIdentity({ id: 1, username: 'bench-admin', role: 'ADMIN', email: '', emailVerified: false, usernameLocked: false }).allowHeaders;
 let served = 0;
 createServer(
   process.env.BENCH_ANSWER === 'identity'
