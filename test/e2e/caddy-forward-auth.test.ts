@@ -35,6 +35,9 @@ describe('Caddy forward_auth in front of an app', () => {
     const admin = await createAdmin(gw);
     const user = await createUser(gw, {}, admin);
     ({ username, password } = user);
+    // Local groups, so the app can be seen to receive X-Auth-Request-Groups through Caddy's copy_headers.
+    const groups = await gw.http.patch(`/api/v1/users/${user.id}/groups`).set(admin.auth).send({ localGroups: ['eng', 'ops'] });
+    assert.equal(groups.status, 200, JSON.stringify(groups.body));
     const pat = await createPat(gw, await signIn(gw, username, password));
     patAuth = `Basic ${Buffer.from(`${username}:${pat.token}`).toString('base64')}`;
   });
@@ -75,6 +78,7 @@ describe('Caddy forward_auth in front of an app', () => {
     assert.equal(back.status, 200, back.body);
     assert.equal(lastSeen().url, '/notes?page=2');
     assert.equal(lastSeen().headers['x-auth-request-user'], username);
+    assert.equal(lastSeen().headers['x-auth-request-groups'], 'eng,ops');
     // A rule: /admin is for administrators; the app never sees the request.
     const before = app.seen.length;
     const admin = await toApp('/admin', { Cookie: `sso_session=${jar.get('sso_session')!}` });
@@ -83,10 +87,11 @@ describe('Caddy forward_auth in front of an app', () => {
   });
 
   test('a client-sent X-Auth-Request-User never reaches the app', async () => {
-    const res = await toApp('/x', { Authorization: patAuth, 'X-Auth-Request-User': 'mallory', 'X-Auth-Request-Role': 'ADMIN', 'X-Auth-Request-Admin': 'yes' });
+    const res = await toApp('/x', { Authorization: patAuth, 'X-Auth-Request-User': 'mallory', 'X-Auth-Request-Role': 'ADMIN', 'X-Auth-Request-Groups': 'admins', 'X-Auth-Request-Admin': 'yes' });
     assert.equal(res.status, 200);
     assert.equal(lastSeen().headers['x-auth-request-user'], username);
     assert.equal(lastSeen().headers['x-auth-request-role'], 'USER');
+    assert.equal(lastSeen().headers['x-auth-request-groups'], 'eng,ops', "the gateway's groups, not a client's");
     // A header of that family the gateway did not send is gone as well (Caddy only overwrites what it copies).
     assert.equal(lastSeen().headers['x-auth-request-admin'], undefined);
     const before = app.seen.length;

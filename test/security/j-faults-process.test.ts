@@ -30,6 +30,7 @@ describe('kill -9 during a burst of refreshes', () => {
     const gateway = await startGatewayProcess({ GATEWAY_DATABASE_URL: db.url, GATEWAY_LOG_LEVEL: 'warn' });
     const acknowledged: string[] = [];
     const jars: CookieJar[] = [];
+    const idle = new CookieJar();
     try {
       await post(gateway.baseUrl, '/api/v1/users', { username: 'demo', password: 'secret' });
       // Four devices, each refreshing in a loop with the cookie of its last acknowledged refresh.
@@ -39,6 +40,10 @@ describe('kill -9 during a burst of refreshes', () => {
         jar.store(signIn.setCookie);
         jars.push(jar);
       }
+      // A fifth device signed in and idle through the kill: its token is live and acknowledged whatever the kill
+      // interrupted, so at least one jar must refresh after the restart.
+      const idleSignIn = await post(gateway.baseUrl, '/api/v1/auth/signin', { passwordCredentials: { username: 'demo', password: 'secret' } });
+      idle.store(idleSignIn.setCookie);
       const loops = jars.map(async (jar) => {
         for (;;) {
           try {
@@ -63,9 +68,9 @@ describe('kill -9 during a burst of refreshes', () => {
       const [live] = await conn.query(
         'SELECT session_id, COUNT(*) AS n FROM user_refresh_token WHERE rotated_ts IS NULL AND revoked_ts IS NULL GROUP BY session_id',
       );
-      // Rotation writes the old row and its successor in one transaction: each of the 4 sessions keeps exactly one.
+      // Rotation writes the old row and its successor in one transaction: each of the 5 sessions keeps exactly one.
       const liveRows = live as Array<{ session_id: string; n: number }>;
-      assert.equal(liveRows.length, 4, 'every session still has a live refresh token');
+      assert.equal(liveRows.length, 5, 'every session still has a live refresh token');
       for (const row of liveRows) assert.equal(Number(row.n), 1, `session ${row.session_id} has ${row.n} live tokens`);
       const [stored] = await conn.query('SELECT tid FROM user_refresh_token WHERE tid IN (?)', [acknowledged]);
       assert.equal((stored as unknown[]).length, acknowledged.length, 'every acknowledged rotation is in the database');
@@ -89,7 +94,7 @@ describe('kill -9 during a burst of refreshes', () => {
     const again = await startGatewayProcess({ GATEWAY_DATABASE_URL: db.url, GATEWAY_LOG_LEVEL: 'warn' });
     try {
       let refreshed = 0;
-      for (const jar of jars) {
+      for (const jar of [...jars, idle]) {
         const tid = tidOf(jar.get('memos_refresh')!);
         const res = await post(again.baseUrl, '/api/v1/auth/refresh', undefined, jar.header('memos_refresh'));
         if (liveTids.has(tid)) {
@@ -99,7 +104,9 @@ describe('kill -9 during a burst of refreshes', () => {
           assert.equal(res.status, 401, `a jar whose rotation was never acknowledged cannot refresh with the predecessor`);
         }
       }
-      console.log(`# J95: ${refreshed} of ${jars.length} jars held the live token and refreshed after the restart`);
+      assert.ok(liveTids.has(tidOf(idle.get('memos_refresh')!)), "the idle device's token is live");
+      assert.ok(refreshed >= 1, 'at least the idle device refreshed after the restart');
+      console.log(`# J95: ${refreshed} of ${jars.length + 1} jars held the live token and refreshed after the restart`);
       const signIn = await post(again.baseUrl, '/api/v1/auth/signin', { passwordCredentials: { username: 'demo', password: 'secret' } });
       assert.equal(signIn.status, 200);
     } finally {
